@@ -1,0 +1,3 @@
+from sciReason.cli import main
+
+main()

@@ -1,0 +1,251 @@
+"""Scientific representations: molecules (RDKit), protein/DNA/RNA alphabets, materials.
+
+Validation helpers return ``None``/a reason for bad values (soft, for parsing model output) and the
+``require_*`` twins raise :class:`~sciReason.errors.InvalidSequenceError` (hard, for user input).
+RDKit is imported lazily and its log noise is muted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sciReason.errors import InvalidSequenceError
+
+PROTEIN_ALPHABET = frozenset("ACDEFGHIKLMNPQRSTVWY")
+# Extended letters some datasets use: selenocysteine, pyrrolysine, ambiguity codes.
+PROTEIN_EXTENDED = PROTEIN_ALPHABET | frozenset("UOBZXJ")
+DNA_ALPHABET = frozenset("ACGT")
+DNA_EXTENDED = DNA_ALPHABET | frozenset("N")
+RNA_ALPHABET = frozenset("ACGU")
+RNA_EXTENDED = RNA_ALPHABET | frozenset("N")
+
+ALPHABETS: dict[str, frozenset[str]] = {
+    "protein": PROTEIN_EXTENDED,
+    "dna": DNA_EXTENDED,
+    "rna": RNA_EXTENDED,
+}
+
+ELEMENTS = (
+    "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se Br Kr Rb Sr Y Zr "
+    "Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm Yb Lu Hf Ta W Re Os Ir "
+    "Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr Rf Db Sg Bh Hs Mt Ds Rg Cn Nh Fl "
+    "Mc Lv Ts Og"
+).split()
+ELEMENT_SET = frozenset(ELEMENTS)
+
+
+@contextlib.contextmanager
+def rdkit_quiet() -> Iterator[None]:
+    """Silence RDKit's parse warnings inside the block (they go to stderr otherwise)."""
+    from rdkit import RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        yield
+    finally:
+        RDLogger.EnableLog("rdApp.*")
+
+
+def mol_from_smiles(smiles: str) -> Any | None:
+    """RDKit Mol or ``None``; empty and whitespace-only strings are invalid."""
+    if not isinstance(smiles, str):
+        return None
+    text = smiles.strip()
+    if not text or any(ch.isspace() for ch in text):
+        return None
+    from rdkit import Chem
+
+    with rdkit_quiet():
+        mol = Chem.MolFromSmiles(text)
+    if mol is None or mol.GetNumAtoms() == 0:
+        return None
+    return mol
+
+
+@lru_cache(maxsize=200_000)
+def canonical_smiles(smiles: str, isomeric: bool = True) -> str | None:
+    """RDKit canonical SMILES, or ``None`` if ``smiles`` does not parse.
+
+    >>> canonical_smiles("OCC")
+    'CCO'
+    """
+    mol = mol_from_smiles(smiles)
+    if mol is None:
+        return None
+    from rdkit import Chem
+
+    return Chem.MolToSmiles(mol, isomericSmiles=isomeric)
+
+
+def require_smiles(smiles: str) -> str:
+    """Canonical SMILES of user input, or :class:`InvalidSequenceError` naming the value."""
+    canon = canonical_smiles(smiles) if isinstance(smiles, str) else None
+    if canon is None:
+        raise InvalidSequenceError(
+            f"{smiles!r} is not a valid SMILES (RDKit cannot parse it); check brackets, ring closures and "
+            "valences, or pass a different representation with source=..."
+        )
+    return canon
+
+
+def smiles_to_inchi(smiles: str) -> str | None:
+    mol = mol_from_smiles(smiles)
+    if mol is None:
+        return None
+    from rdkit import Chem
+
+    with rdkit_quiet():
+        inchi = Chem.MolToInchi(mol)
+    return inchi or None
+
+
+def selfies_to_smiles(selfies: str) -> str | None:
+    import selfies as sf
+
+    try:
+        smi = sf.decoder(selfies.strip())
+    except Exception:
+        return None
+    return canonical_smiles(smi) if smi else None
+
+
+def smiles_to_selfies(smiles: str) -> str | None:
+    import selfies as sf
+
+    canon = canonical_smiles(smiles)
+    if canon is None:
+        return None
+    try:
+        return sf.encoder(canon)
+    except Exception:
+        return None
+
+
+def inchi_to_smiles(inchi: str) -> str | None:
+    from rdkit import Chem
+
+    with rdkit_quiet():
+        mol = Chem.MolFromInchi(inchi.strip())
+    return Chem.MolToSmiles(mol) if mol is not None else None
+
+
+def molecular_formula(smiles: str) -> str | None:
+    mol = mol_from_smiles(smiles)
+    if mol is None:
+        return None
+    from rdkit.Chem import rdMolDescriptors
+
+    return rdMolDescriptors.CalcMolFormula(mol)
+
+
+_FORMULA_TOKEN = re.compile(r"([A-Z][a-z]?)(\d*)")
+_CHARGE = re.compile(r"([+-])(\d*)$")
+
+
+def parse_formula(formula: str) -> dict[str, int] | None:
+    """Element counts of a Hill-style formula (``C2H6O``, ``C2H3O2-``); ``None`` if malformed.
+
+    Parentheses are not accepted (as in the reference metric). Unknown element symbols are rejected,
+    so words such as ``Done`` are not read as formulas.
+    """
+    text = formula.strip().replace(" ", "")
+    if not text:
+        return None
+    counts: dict[str, int] = {}
+    m = _CHARGE.search(text)
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        counts["charge"] = sign * int(m.group(2) or 1)
+        text = text[: m.start()]
+    pos = 0
+    for tok in _FORMULA_TOKEN.finditer(text):
+        if tok.start() != pos:
+            return None
+        element, num = tok.group(1), tok.group(2)
+        if element not in ELEMENT_SET:
+            return None
+        counts[element] = counts.get(element, 0) + (int(num) if num else 1)
+        pos = tok.end()
+    if pos != len(text) or not any(k != "charge" for k in counts):
+        return None
+    return counts
+
+
+def sequence_problem(seq: str, kind: str) -> str | None:
+    """Why ``seq`` is not a valid ``kind`` ("protein", "dna", "rna") sequence, or ``None`` if it is."""
+    alphabet = ALPHABETS[kind]
+    if not seq:
+        return f"empty {kind} sequence"
+    bad = sorted({ch for ch in seq if ch not in alphabet})
+    if bad:
+        return f"{kind} sequence has letters outside its alphabet: {''.join(bad)!r}"
+    return None
+
+
+def normalize_sequence(seq: str) -> str:
+    """Upper-case and drop whitespace (model output often wraps or spaces sequences)."""
+    return re.sub(r"\s+", "", seq).upper()
+
+
+def require_sequence(seq: str, kind: str) -> str:
+    """Normalised sequence of user input, or :class:`InvalidSequenceError` naming the letters."""
+    if not isinstance(seq, str):
+        raise InvalidSequenceError(f"{kind} sequence must be a string, got {type(seq).__name__}")
+    norm = normalize_sequence(seq)
+    problem = sequence_problem(norm, kind)
+    if problem:
+        allowed = "".join(sorted(ALPHABETS[kind]))
+        raise InvalidSequenceError(f"{problem} in {seq[:60]!r}; allowed letters are {allowed}")
+    return norm
+
+
+@dataclass(frozen=True)
+class Material:
+    """A material as the model writes it: one element token per atom plus a space-group number."""
+
+    elements: tuple[str, ...]
+    space_group: int | None
+
+    @property
+    def composition(self) -> dict[str, int]:
+        comp: dict[str, int] = {}
+        for el in self.elements:
+            comp[el] = comp.get(el, 0) + 1
+        return comp
+
+    @property
+    def formula(self) -> str:
+        return "".join(f"{el}{n}" for el, n in sorted(self.composition.items()))
+
+    def to_tagged(self) -> str:
+        sg = f" <sg> <sg{self.space_group}>" if self.space_group is not None else ""
+        return f"<material> {' '.join(self.elements)}{sg} </material>"
+
+
+# Accept ASCII <sg> and the mathematical angle brackets the 0-shot prompt uses.
+_SG = re.compile(r"[<⟨]\s*sg\s*(\d+)\s*[>⟩]")
+_SG_MARK = re.compile(r"[<⟨]\s*sg\s*[>⟩]")
+
+
+def parse_material(text: str) -> tuple[Material | None, str | None]:
+    """Parse ``El El El <sg> <sgN>`` (the inside of a ``<material>`` tag) into a :class:`Material`."""
+    body = text.strip()
+    m = _SG.search(body)
+    space_group = int(m.group(1)) if m else None
+    if m:
+        body = body[: m.start()]
+    body = _SG_MARK.sub(" ", body)
+    tokens = body.split()
+    if not tokens:
+        return None, "no element tokens in material"
+    bad = [t for t in tokens if t not in ELEMENT_SET]
+    if bad:
+        return None, f"unknown element token(s) in material: {bad[:5]}"
+    if space_group is not None and not 1 <= space_group <= 230:
+        return None, f"space group {space_group} is outside 1..230"
+    return Material(tuple(tokens), space_group), None

@@ -1,0 +1,1 @@
+"""Contract test suites and fixtures shipped with the package."""
