@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ def get_backend(spec: Any = None, **options: Any) -> Backend:
 
     Args:
         spec: ``None`` (``$SCIREASON_BACKEND``, else the embedded default model), ``"scripted"``,
+            ``"scripted:replies.json"`` (a JSON object mapping prompt substrings to replies, ``"*"`` = default),
             an ``http(s)://`` URL (remote OpenAI-compatible server), ``"local:PATH_OR_HUB_ID"`` or an
             existing model directory (local transformers weights), ``"tiny"`` (the embedded
             ``sciReason-tiny`` model), or an object that already implements :class:`Backend`.
@@ -24,15 +24,19 @@ def get_backend(spec: Any = None, **options: Any) -> Backend:
         ConfigError: the spec matches no backend; the message lists the accepted forms.
     """
     if spec is None:
-        spec = os.environ.get("SCIREASON_BACKEND") or "tiny"
+        from sciReason.settings import default_backend_spec
+
+        spec = default_backend_spec() or "tiny"
     if not isinstance(spec, str):
         if hasattr(spec, "complete"):
             return spec
         raise ConfigError(f"backend {spec!r} is neither a string nor an object with a complete() method")
     text = spec.strip()
-    if text == "scripted":
-        from sciReason.backends.scripted import ScriptedBackend
+    if text == "scripted" or text.startswith("scripted:"):
+        from sciReason.backends.scripted import ScriptedBackend, load_script
 
+        if text.startswith("scripted:"):
+            return load_script(text.split(":", 1)[1])
         return ScriptedBackend(options.pop("handler", ""), **options)
     if text.startswith(("http://", "https://")):
         from sciReason.backends.remote import RemoteBackend

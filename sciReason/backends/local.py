@@ -1,0 +1,383 @@
+"""LocalBackend: chat completions from local transformers weights (a model directory or a hub id).
+
+Why it is built this way:
+
+* **One batch, many settings.** Greedy and sampled requests are grouped by their decoding settings and run
+  as left-padded batches; per-request ``max_tokens`` and ``stop`` strings are enforced per row by a
+  stopping criterion, so greedy requests with different budgets still share one ``generate`` call and a
+  request's greedy output does not depend on which other requests share its batch.
+* **Stop strings follow the OpenAI convention**: the matched stop string is not part of the returned
+  text (vLLM and SGLang do the same), so local and remote results are identical.
+* **Offline by default for paths**: a directory is loaded with ``local_files_only=True``; a hub id honours
+  ``local_files_only`` (default: the ``HF_HUB_OFFLINE`` setting). Missing weights raise
+  :class:`~sciReason.errors.ModelNotFoundError` naming the path, never a hang or a download.
+* Special tokens are cut at the end-of-sequence token, but the text is decoded with
+  ``skip_special_tokens=False`` so that answer tags survive even in tokenizers that made them special.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sciReason.backends.base import BackendBase, BackendResult
+from sciReason.errors import BackendError, ModelNotFoundError
+from sciReason.types import ChatRequest, ChatResponse, Choice, Usage
+
+log = logging.getLogger(__name__)
+
+__all__ = ["LocalBackend", "tiny_model_path"]
+
+_TINY_DIR = Path(__file__).resolve().parents[1] / "data" / "sciReason-tiny"
+_HOW_TO = (
+    "Point sciReason at a model directory (Client('local:/path/to/model') or `--model PATH`), a hub id with "
+    "its files in the local cache, or a running server (Client('http://host:8000/v1'))."
+)
+
+
+def tiny_model_path() -> Path:
+    """Path of the embedded ``sciReason-tiny`` model shipped inside the package.
+
+    Raises:
+        ModelNotFoundError: the model is not installed; the message says how to point at another model.
+    """
+    if not (_TINY_DIR / "config.json").is_file():
+        raise ModelNotFoundError(
+            f"the embedded model sciReason-tiny is not installed at {str(_TINY_DIR)!r}. {_HOW_TO} "
+            "For a random test model: sciReason.testing.tiny.build_tiny_model(DIR)."
+        )
+    return _TINY_DIR
+
+
+def _looks_like_path(model: str | Path) -> bool:
+    if isinstance(model, Path):
+        return True
+    text = str(model)
+    return text.startswith(("/", ".", "~")) or "\\" in text or text.count("/") > 1 or Path(text).exists()
+
+
+def _hub_offline() -> bool:
+    from sciReason import settings
+
+    return settings.hub_offline()
+
+
+@dataclass
+class _Row:
+    """Bookkeeping for one generated sequence (one row of a batch)."""
+
+    request: int  # index into the chunk's requests
+    max_tokens: int
+    stop: tuple[str, ...]
+    stop_bytes: int  # tokens to decode to see the longest stop string
+    done_at: int | None = None  # generated length when the row finished
+
+
+def _make_row_stopper(rows: list[_Row], prompt_len: int, eos_ids: set[int], tokenizer: Any) -> Any:
+    """A per-row stopping criterion: each row stops at its own EOS, ``max_tokens`` or stop string."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class _RowStopper(StoppingCriteria):
+        def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
+            gen_len = input_ids.shape[1] - prompt_len
+            done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+            last = input_ids[:, -1].tolist()
+            for i, row in enumerate(rows):
+                if row.done_at is None:
+                    if last[i] in eos_ids or gen_len >= row.max_tokens:
+                        row.done_at = gen_len
+                    elif row.stop:
+                        tail_ids = input_ids[i, max(prompt_len, input_ids.shape[1] - row.stop_bytes) :]
+                        tail = tokenizer.decode(tail_ids, skip_special_tokens=False)
+                        if any(s in tail for s in row.stop):
+                            row.done_at = gen_len
+                done[i] = row.done_at is not None
+            return done
+
+    return _RowStopper()
+
+
+class LocalBackend(BackendBase):
+    """Generate with transformers on local weights.
+
+    Args:
+        model: a model directory (``save_pretrained`` layout) or a hub id such as
+            ``"SciReason/SciReasoner-8B"`` (resolved from the local cache when offline).
+        device_map: passed to ``from_pretrained`` (default: ``"auto"`` with a GPU, else CPU).
+        dtype: ``"auto"`` / ``"bfloat16"`` / ``"float32"`` / a torch dtype (default: the checkpoint's dtype).
+        local_files_only: never contact the hub (default: True for directories, ``HF_HUB_OFFLINE`` for ids).
+        enable_thinking: default thinking switch for requests that leave it ``None`` (``None`` here keeps
+            the chat template's own default; Qwen3 thinks by default).
+        max_batch_size: most sequences (prompts x n x beams) in one forward batch.
+        seed: base seed for sampled requests without their own seed (reproducible runs).
+        trust_remote_code: passed to ``from_pretrained`` (off by default).
+        model_name: the name reported in responses and by ``serve`` (default: the directory name or id).
+
+    Raises:
+        ModelNotFoundError: the weights or tokenizer cannot be found; the message names the path.
+    """
+
+    name = "local"
+
+    def __init__(
+        self,
+        model: str | Path,
+        *,
+        device_map: str | dict[str, Any] | None = None,
+        dtype: Any = None,
+        local_files_only: bool | None = None,
+        enable_thinking: bool | None = None,
+        max_batch_size: int = 16,
+        seed: int | None = None,
+        trust_remote_code: bool = False,
+        model_name: str | None = None,
+    ) -> None:
+        if max_batch_size < 1:
+            raise ValueError(f"max_batch_size={max_batch_size} must be >= 1")
+        self.enable_thinking = enable_thinking
+        self.max_batch_size = max_batch_size
+        self.seed = seed
+        self._calls = 0
+        self._lock = threading.Lock()
+        source, offline = self._resolve(model, local_files_only)
+        self.model_name = model_name or (Path(source).name if offline and Path(source).is_dir() else source)
+        self.model, self.tokenizer = self._load(source, offline, device_map, dtype, trust_remote_code)
+        gen_eos = self.model.generation_config.eos_token_id
+        eos = set(gen_eos if isinstance(gen_eos, list) else [gen_eos] if gen_eos is not None else [])
+        if self.tokenizer.eos_token_id is not None:
+            eos.add(self.tokenizer.eos_token_id)
+        self._eos_ids = eos
+        self._context = int(getattr(self.model.config, "max_position_embeddings", 0) or 0) or None
+
+    # ------------------------------------------------------------------ loading
+    @staticmethod
+    def _resolve(model: str | Path, local_files_only: bool | None) -> tuple[str, bool]:
+        if _looks_like_path(model):
+            path = Path(model).expanduser()
+            if not path.is_dir():
+                raise ModelNotFoundError(f"model directory {str(path)!r} does not exist. {_HOW_TO}")
+            if not (path / "config.json").is_file():
+                raise ModelNotFoundError(
+                    f"{str(path)!r} has no config.json, so it is not a transformers model directory "
+                    f"(expected the layout written by save_pretrained). {_HOW_TO}"
+                )
+            return str(path), True
+        offline = _hub_offline() if local_files_only is None else bool(local_files_only)
+        return str(model), offline
+
+    @staticmethod
+    def _load(source: str, offline: bool, device_map: Any, dtype: Any, trust: bool) -> tuple[Any, Any]:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if device_map is None and torch.cuda.is_available():
+            device_map = "auto"
+        kwargs: dict[str, Any] = {"local_files_only": offline, "trust_remote_code": trust}
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(
+                source, device_map=device_map, dtype=dtype if dtype is not None else "auto", **kwargs
+            )
+        except (OSError, ValueError) as exc:
+            where = "in the local hub cache (offline, local_files_only)" if offline else "on the hub"
+            raise ModelNotFoundError(
+                f"could not load model {source!r}: not found {where} ({type(exc).__name__}: {exc}). {_HOW_TO}"
+            ) from None
+        model.eval()
+        tokenizer.padding_side = "left"
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        if not getattr(tokenizer, "chat_template", None):
+            from sciReason.testing.tiny import CHAT_TEMPLATE
+
+            log.warning("model %s has no chat template; using a ChatML template", source)
+            tokenizer.chat_template = CHAT_TEMPLATE
+        return model, tokenizer
+
+    # ------------------------------------------------------------------ public API
+    def complete(self, requests: Sequence[ChatRequest]) -> list[BackendResult]:
+        """Generate for every request; a failed request gets a :class:`BackendError` value in its slot."""
+        reqs = list(requests)
+        results: list[BackendResult | None] = [None] * len(reqs)
+        with self._lock:
+            prompts: dict[int, list[int]] = {}
+            for i, req in enumerate(reqs):
+                try:
+                    prompts[i] = self._encode(req)
+                except Exception as exc:  # a bad request must not sink the batch
+                    results[i] = _item_error(exc)
+            groups: dict[tuple[Any, ...], list[int]] = {}
+            for i in prompts:
+                groups.setdefault(self._group_key(reqs[i]), []).append(i)
+            for key, members in groups.items():
+                members.sort(key=lambda i: len(prompts[i]))  # similar lengths -> less padding
+                per_row = max(1, max(reqs[members[0]].n, reqs[members[0]].num_beams))
+                step = max(1, self.max_batch_size // per_row) if key[0] != "greedy" else self.max_batch_size
+                for start in range(0, len(members), step):
+                    chunk = members[start : start + step]
+                    for i, res in zip(
+                        chunk,
+                        self._run_chunk([reqs[i] for i in chunk], [prompts[i] for i in chunk]),
+                        strict=True,
+                    ):
+                        results[i] = res
+        return [r if r is not None else BackendError("internal: no result") for r in results]
+
+    # ------------------------------------------------------------------ internals
+    def _encode(self, req: ChatRequest) -> list[int]:
+        if req.n < 1 or req.max_tokens < 1 or req.num_beams < 1:
+            raise BackendError(
+                f"n={req.n}, max_tokens={req.max_tokens}, num_beams={req.num_beams} must all be >= 1"
+            )
+        thinking = req.enable_thinking if req.enable_thinking is not None else self.enable_thinking
+        extra = {} if thinking is None else {"enable_thinking": thinking}
+        messages = [{"role": m.role, "content": m.content} for m in req.messages]
+        text = self.tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True, **extra
+        )
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if self._context is not None and len(ids) >= self._context:
+            raise BackendError(
+                f"the prompt has {len(ids)} tokens but the model's context is {self._context}; shorten the input"
+            )
+        return ids
+
+    @staticmethod
+    def _group_key(req: ChatRequest) -> tuple[Any, ...]:
+        if req.num_beams > 1:
+            return ("beam", max(req.num_beams, req.n), req.n, req.max_tokens, req.stop)
+        if req.temperature <= 0.0:
+            return ("greedy",)
+        return ("sample", req.temperature, req.top_p, req.top_k, req.n, req.seed)
+
+    def _run_chunk(self, reqs: list[ChatRequest], prompts: list[list[int]]) -> list[BackendResult]:
+        try:
+            return self._generate(reqs, prompts)
+        except Exception as exc:
+            if len(reqs) == 1:
+                log.warning("generation failed: %s", exc)
+                return [_item_error(exc, retryable=True)]
+            # One bad item must not lose the others: retry one by one.
+            return [self._run_chunk([r], [p])[0] for r, p in zip(reqs, prompts, strict=True)]
+
+    def _generate(self, reqs: list[ChatRequest], prompts: list[list[int]]) -> list[BackendResult]:
+        import torch
+
+        first = reqs[0]
+        mode = self._group_key(first)[0]
+        pad = self.tokenizer.pad_token_id
+        width = max(len(p) for p in prompts)
+        input_ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts], device=self.model.device)
+        attention = torch.tensor(
+            [[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=self.model.device
+        )
+        budgets = [self._budget(r, len(p)) for r, p in zip(reqs, prompts, strict=True)]
+        kwargs: dict[str, Any] = {
+            "input_ids": input_ids,
+            "attention_mask": attention,
+            "max_new_tokens": max(budgets),
+            "pad_token_id": pad,
+            "eos_token_id": sorted(self._eos_ids),
+        }
+        per_req = 1
+        rows: list[_Row] = []
+        if mode == "beam":
+            per_req = first.n
+            kwargs.update(
+                do_sample=False, num_beams=max(first.num_beams, first.n), num_return_sequences=first.n
+            )
+            if first.stop:
+                kwargs.update(stop_strings=list(first.stop), tokenizer=self.tokenizer)
+        else:
+            if mode == "sample":
+                per_req = first.n
+                kwargs.update(do_sample=True, temperature=first.temperature, num_return_sequences=first.n)
+                if first.top_p is not None:
+                    kwargs["top_p"] = first.top_p
+                if first.top_k is not None:
+                    kwargs["top_k"] = first.top_k
+            else:
+                kwargs.update(do_sample=False, num_beams=1)
+            for j, req in enumerate(reqs):
+                longest = max((len(s.encode()) for s in req.stop), default=0)
+                rows += [_Row(j, budgets[j], req.stop, longest + 2) for _ in range(per_req)]
+            from transformers import StoppingCriteriaList
+
+            stopper = _make_row_stopper(rows, width, self._eos_ids, self.tokenizer)
+            kwargs["stopping_criteria"] = StoppingCriteriaList([stopper])
+        with torch.inference_mode(), torch.random.fork_rng(devices=self._cuda_devices()):
+            seed = self._sample_seed(first) if mode == "sample" else None
+            if seed is not None:
+                torch.manual_seed(seed)
+            out = self.model.generate(**kwargs)
+        generated = out[:, width:].tolist()
+        results: list[BackendResult] = []
+        for j, req in enumerate(reqs):
+            choices = []
+            completion_tokens = 0
+            for k in range(per_req):
+                ids = generated[j * per_req + k]
+                limit = rows[j * per_req + k].done_at if rows else None
+                choice, used = self._decode(ids, budgets[j], req, limit)
+                choices.append(choice)
+                completion_tokens += used
+            if mode == "greedy" and req.n > 1:  # greedy: n identical completions, like a server at T=0
+                choices = choices * req.n
+                completion_tokens *= req.n
+            usage = Usage(prompt_tokens=len(prompts[j]), completion_tokens=completion_tokens)
+            results.append(ChatResponse(choices=tuple(choices), usage=usage, model=self.model_name))
+        return results
+
+    def _budget(self, req: ChatRequest, prompt_len: int) -> int:
+        if self._context is None:
+            return req.max_tokens
+        return max(1, min(req.max_tokens, self._context - prompt_len))
+
+    def _decode(self, ids: list[int], budget: int, req: ChatRequest, limit: int | None) -> tuple[Choice, int]:
+        """Cut one generated row at EOS / budget / stop string and turn it into a Choice."""
+        n = min(len(ids), budget) if limit is None else min(limit, len(ids))
+        ended = False
+        for pos, tok in enumerate(ids[:n]):
+            if tok in self._eos_ids:
+                n, ended = pos + 1, True
+                break
+        body = ids[: n - 1] if ended else ids[:n]
+        text = self.tokenizer.decode(body, skip_special_tokens=False)
+        cut = min((i for i in (text.find(s) for s in req.stop) if i >= 0), default=-1)
+        if cut >= 0:
+            return Choice(text=text[:cut], finish_reason="stop"), n
+        return Choice(text=text, finish_reason="stop" if ended else "length"), n
+
+    def _sample_seed(self, req: ChatRequest) -> int | None:
+        if req.seed is not None:
+            return req.seed
+        if self.seed is None:
+            return None
+        self._calls += 1
+        return (self.seed * 1_000_003 + self._calls) % (2**63)
+
+    def _cuda_devices(self) -> list[int]:
+        import torch
+
+        return list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+
+    def close(self) -> None:
+        """Drop the weights (frees GPU memory when nothing else holds them)."""
+        self.model = None
+        self.tokenizer = None
+
+    def __repr__(self) -> str:
+        return f"LocalBackend(model={self.model_name!r}, max_batch_size={self.max_batch_size})"
+
+
+def _item_error(exc: BaseException, retryable: bool = False) -> BackendError:
+    if isinstance(exc, BackendError):
+        return exc
+    err = BackendError(f"{type(exc).__name__}: {exc}")
+    err.retryable = retryable
+    return err
