@@ -176,6 +176,8 @@ class BudgetedOracle:
 
     # --- scoring ------------------------------------------------------------------------------------
     def _score_new(self, keys: list[str]) -> list[Scored]:
+        if not keys:
+            return []
         if hasattr(self.objective, "score"):
             return list(self.objective.score(keys))
         return [Scored(None if v is None else float(v)) for v in self.objective(keys)]

@@ -11,8 +11,9 @@ and reference values: ``shared/reference/ehrlich.md``; this module follows it st
   epistasis_factor=e, random_seed=s)`` (the §6 fixtures are tests); torch is never imported;
 * ``Ehrlich.evaluate`` returns holo's values exactly (float32 arithmetic as holo), **−∞ for infeasible**;
 * :class:`EhrlichObjective` (the design-loop face) maps infeasible to an explicit ``infeasible_value``
-  (default 0.0, the bottom of the [0, 1] desirability scale) and reports ``terms["feasible"]`` so regret
-  and feasibility rate stay recoverable (a feasible sequence with no motif also scores 0.0).
+  (default 0.0, the bottom of the [0, 1] desirability scale); the raw term ``terms["ehrlich"]`` is holo's f
+  for feasible sequences and ``None`` (non-finite, holo's −∞) for infeasible ones, so regret and feasibility
+  rate stay recoverable (a feasible sequence with no motif present also has value 0.0).
 
 Quantization must divide the motif length (holo would silently make 1.0 unreachable otherwise).
 """
@@ -31,7 +32,14 @@ from sciReason.errors import ConfigError, InputError, OracleError, TargetSyntaxE
 from sciReason.oracles.base import Direction, Domain, Scored
 from sciReason.representations import PROTEIN_EXTENDED
 
-__all__ = ["DEFAULT_ALPHABET", "Ehrlich", "EhrlichObjective", "ehrlich_from_target", "ehrlich_objective"]
+__all__ = [
+    "DEFAULT_ALPHABET",
+    "Ehrlich",
+    "EhrlichObjective",
+    "ehrlich_from_target",
+    "ehrlich_objective",
+    "ehrlich_term",
+]
 
 # State i <-> letter i. The first 20 are poli's amino-acid order (its `ehrlich_holo` default alphabet), so a
 # v=20 instance reads as protein sequences; upper case + digits survive `normalize_sequence`.
@@ -205,6 +213,18 @@ class Ehrlich:
         s = self._states(x)
         return self.transition_mask[s[:, :-1], s[:, 1:]].all(axis=1)
 
+    def allowed_at(self, x: ArrayLike, position: int) -> NDArray[np.bool_]:
+        """(v,) mask of states that may stand at ``position`` of the single sequence ``x``, given its neighbours."""
+        s = self._states(x)[0]
+        if not 0 <= position < self.dim:
+            raise InputError(f"position {position} is outside 0..{self.dim - 1}")
+        ok = np.ones(self.num_states, dtype=bool)
+        if position > 0:
+            ok &= self.transition_mask[s[position - 1]]
+        if position < self.dim - 1:
+            ok &= self.transition_mask[:, s[position + 1]]
+        return ok
+
     def motif_scores(self, x: ArrayLike) -> NDArray[np.float32]:
         """(n, c) quantised motif presence h_i = max over windows of Q(#elements at their offsets)."""
         s = self._states(x)
@@ -294,12 +314,15 @@ class EhrlichObjective:
 
     ``value`` = holo's f for feasible sequences and ``infeasible_value`` (default 0.0; holo: −∞) for
     infeasible ones; ``None`` only when a candidate cannot be read (wrong length, a letter outside
-    ``alphabet``). ``terms``: ``"ehrlich"`` (the value), ``"feasible"`` (1.0/0.0) and ``"motifs"`` (the motif
+    ``alphabet``). ``terms["ehrlich"]`` is holo's raw f, ``None`` where it is −∞ (infeasible), as the project
+    stores non-finite raw values. :meth:`feedback` gives feasibility and per-motif presence for designers.
     product ignoring feasibility, useful feedback for a designer).
     """
 
     direction: Direction = "maximize"
     multi_objective = False
+    bounds = (0.0, 1.0)  # natural range: a bare `ehrlich(...)` term is used as is
+    scale = 0.1
     term_names: tuple[str, ...] = ("ehrlich",)
 
     def __init__(
@@ -353,6 +376,15 @@ class EhrlichObjective:
     def decode(self, states: ArrayLike) -> str:
         return "".join(self.alphabet[int(s)] for s in np.asarray(states).ravel())
 
+    def allowed_letters(self, sequence: str, position: int) -> str:
+        """Letters that keep both transitions around ``position`` allowed (for feasible mutations)."""
+        states = self.encode(sequence)
+        if states is None:
+            raise InputError(
+                f"{sequence[:40]!r} is not a length-{self.length} sequence over {self.alphabet!r}"
+            )
+        return self.decode(np.flatnonzero(self.instance.allowed_at(states, position)))
+
     def initial_solution(self, n: int = 1) -> list[str]:
         return [self.decode(row) for row in self.instance.initial_solution(n)]
 
@@ -372,12 +404,29 @@ class EhrlichObjective:
             motifs = self.instance.motif_product(states)
             for j, ok, m in zip(good, feasible, motifs, strict=True):
                 value = float(m) if ok else self.infeasible_value
-                terms = {"ehrlich": value, "feasible": float(ok), "motifs": float(m)}
-                out[j] = Scored(value=value, desirabilities=(value,), terms=terms)
+                out[j] = Scored(
+                    value=value, desirabilities=(value,), terms={"ehrlich": float(m) if ok else None}
+                )
         return out
 
     def __call__(self, candidates: Sequence[str]) -> list[float | None]:
         return [s.value for s in self.score(candidates)]
+
+    def feedback(self, candidates: Sequence[str]) -> list[dict[str, Any] | None]:
+        """Per candidate: ``feasible``, the first banned ``(position, pair)`` if any, and ``motifs`` (the
+        quantised presence h_i of each motif); ``None`` if it cannot be read. For prompts and reports."""
+        out: list[dict[str, Any] | None] = []
+        for cand in candidates:
+            states = self.encode(cand)
+            if states is None:
+                out.append(None)
+                continue
+            allowed = self.instance.transition_mask[states[:-1], states[1:]]
+            bad = np.flatnonzero(~allowed)
+            first = None if bad.size == 0 else (int(bad[0]), self.decode(states[bad[0] : bad[0] + 2]))
+            h = self.instance.motif_scores(states)[0]
+            out.append({"feasible": first is None, "banned": first, "motifs": [float(x) for x in h]})
+        return out
 
     def __repr__(self) -> str:
         return f"EhrlichObjective({self.instance!r}, infeasible_value={self.infeasible_value:g})"
@@ -432,7 +481,7 @@ def ehrlich_from_target(body: str, *, text: str = "", offset: int = 0) -> Ehrlic
                 f"ehrlich parameter {name} given twice", text=text, position=col, token=token
             )
         try:
-            params[name] = float(value) if name in _FLOAT_KEYS else int(value.strip())
+            params[name] = _convert(name, value)
         except ValueError:
             kind = "a number" if name in _FLOAT_KEYS else "an integer"
             raise TargetSyntaxError(
@@ -447,6 +496,59 @@ def ehrlich_from_target(body: str, *, text: str = "", offset: int = 0) -> Ehrlic
             token=body.strip() or " ",
         )
     return ehrlich_objective(**params)
+
+
+def ehrlich_term(*args: Any, **params: Any) -> EhrlichObjective:
+    """Ehrlich as a *term* of a protein target, to combine with ProtParam terms (design_benchmarks §7.1):
+    ``protein:ehrlich(L=32,c=2,k=4)>0.5, instability<40, gravy<0``.
+
+    Arguments: positional ``L, c, k, q`` or ``key=value`` with the ``ehrlich:`` keys (long names such as
+    ``length``/``motifs``/``motif_length`` also work as keywords). ``v`` defaults to 20 here so sequences are
+    amino-acid strings; v > 26 has no protein alphabet (use the ``ehrlich:`` prefix). Infeasible sequences
+    score ``infeasible`` (default 0.0), which vetoes the candidate in the geometric mean.
+    """
+    merged: dict[str, Any] = {"v": 20}
+    positional: list[Any] = []
+    pairs: list[tuple[str, Any]] = list(params.items())
+    for arg in args:
+        if isinstance(arg, str) and "=" in arg:  # single-letter keys (L=32) arrive as positional text
+            key, _, value = arg.partition("=")
+            pairs.append((key.strip(), value))
+        else:
+            positional.append(arg)
+    if len(positional) > 4:
+        raise ValueError(
+            f"ehrlich(...) takes at most 4 positional values (L, c, k, q), got {len(positional)}"
+        )
+    given: dict[str, Any] = dict(zip(("L", "c", "k", "q"), positional, strict=False))
+    for key, value in pairs:
+        name = _PREFIX_KEYS.get(key.lower())
+        if name is None or name in given:
+            raise ValueError(
+                f"ehrlich(...): unknown or repeated parameter {key!r}; use L, c, k, q, v, seed, epistasis, infeasible"
+            )
+        given[name] = value
+    missing = [key for key in ("L", "c", "k") if key not in given]
+    if missing:
+        raise ValueError(f"ehrlich(...) needs {', '.join(missing)}, e.g. ehrlich(L=32,c=2,k=4)")
+    merged.update({name: _convert(name, value) for name, value in given.items()})
+    objective = ehrlich_objective(**merged)
+    if objective.domain != "protein":
+        raise ValueError(
+            f"ehrlich(...) with v={merged['v']} has no protein alphabet; use the ehrlich: prefix instead"
+        )
+    return objective
+
+
+def _convert(name: str, value: Any) -> int | float:
+    """A parameter value as int (float keys: float); ``ValueError`` if it is not one."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} needs a number, got {value}")
+    if name in _FLOAT_KEYS:
+        return float(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) else int(str(value).strip())
 
 
 def _validate(v: int, L: int, c: int, k: int, q: int, e: float) -> None:
@@ -489,6 +591,13 @@ def _positive(n: int) -> int:
 def _register() -> None:
     from sciReason.oracles import registry
 
+    registry.register_oracle(
+        "ehrlich",
+        ehrlich_term,
+        description="Ehrlich function as a protein term (v=20 amino-acid letters); infeasible -> 0",
+        domain="protein",
+        signature="ehrlich(L, c, k, q=k, v=20, seed=0, epistasis=0, infeasible=0)",
+    )
     registry.register_prefix(
         "ehrlich",
         ehrlich_from_target,

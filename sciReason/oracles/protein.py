@@ -165,7 +165,7 @@ def helix() -> ProteinOracle:
     return _protparam(
         "helix",
         "maximize",
-        "helix-prone fraction (V, I, Y, F, W, L)",
+        "helix-prone fraction (E, M, A, L, K; biopython >= 1.82)",
         lambda a: a.secondary_structure_fraction()[0],
         bounds=(0.0, 1.0),
         scale=0.05,
@@ -176,7 +176,7 @@ def turn() -> ProteinOracle:
     return _protparam(
         "turn",
         "maximize",
-        "turn-prone fraction (N, P, G, S)",
+        "turn-prone fraction (N, P, G, S, D)",
         lambda a: a.secondary_structure_fraction()[1],
         bounds=(0.0, 1.0),
         scale=0.05,
@@ -187,7 +187,7 @@ def sheet() -> ProteinOracle:
     return _protparam(
         "sheet",
         "maximize",
-        "sheet-prone fraction (E, M, A, L)",
+        "sheet-prone fraction (V, I, Y, F, W, L, T)",
         lambda a: a.secondary_structure_fraction()[2],
         bounds=(0.0, 1.0),
         scale=0.05,

@@ -166,6 +166,7 @@ def train_tokenizer(
         pad_token="<|endoftext|>",
         unk_token=None,
         bos_token=None,
+        additional_special_tokens=["<|im_start|>", "<|im_end|>"],  # as in Qwen3's tokenizer config
         model_max_length=model_max_length,
         padding_side="left",  # decoder-only generation pads on the left
         clean_up_tokenization_spaces=False,

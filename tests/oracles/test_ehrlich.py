@@ -245,8 +245,16 @@ def test_objective_maps_infeasible_and_keeps_batch() -> None:
     assert opt == obj.decode(_seq(ref["S1"][0]))
     scored = obj.score([opt, " " + init.lower() + "\n", infeasible, "ARN", opt[:-1] + "!"])
     assert [s.value for s in scored] == [1.0, 0.046875, 0.0, None, None]
-    assert scored[2].terms == {"ehrlich": 0.0, "feasible": 0.0, "motifs": 1.0}
-    assert scored[1].terms["feasible"] == 1.0 and scored[1].desirabilities == (0.046875,)
+    assert scored[2].terms == {"ehrlich": None} and scored[2].desirabilities == (0.0,)  # holo: -inf
+    assert scored[1].terms == {"ehrlich": 0.046875} and scored[1].desirabilities == (0.046875,)
+    assert scored[3].terms == {"ehrlich": None} and scored[3].desirabilities == (None,)
+    info = obj.feedback([infeasible, opt, "ARN"])
+    assert info[0] == {
+        "feasible": False,
+        "banned": (15, obj.decode([29, 12])),
+        "motifs": [1.0, 1.0, 1.0, 1.0],
+    }
+    assert info[1] == {"feasible": True, "banned": None, "motifs": [1.0, 1.0, 1.0, 1.0]} and info[2] is None
     assert obj([opt]) == [1.0]
     lenient = ehrlich_objective(L=32, c=4, k=4, seed=50494, infeasible_value=0.25)
     assert lenient([infeasible]) == [0.25]
@@ -338,3 +346,19 @@ def test_rng_recipe_agrees_with_installed_torch(v: int, L: int, c: int, k: int) 
             assert inst.motifs.ravel().tolist() == motifs
             assert inst.spacings.ravel().tolist() == spacings
             assert inst.initial_solution(n).ravel().tolist() == initial
+
+
+@pytest.mark.parametrize(
+    "target", ["ehrlich:L=32,c=4,k=4,seed=50494", "ehrlich:L=24,c=2,k=4,q=2,v=20,epistasis=0.5"]
+)
+def test_contract_suite(target: str) -> None:
+    from sciReason.oracles.target import parse_target
+    from sciReason.testing.oracles import check_objective
+
+    obj = parse_target(target)
+    assert isinstance(obj, EhrlichObjective)
+    infeasible = obj.initial_solution()[0]
+    bad = next(j for j in range(obj.instance.num_states) if not obj.instance.transition_mask[0, j])
+    infeasible = obj.decode([0, bad]) + infeasible[2:]
+    valid = [obj.optimal_solution(), *obj.initial_solution(2), *obj.sample(3, seed=5), infeasible]
+    check_objective(obj, valid=valid, invalid=["", obj.optimal_solution()[:-1], "!" * obj.length, "AR N"])

@@ -50,16 +50,11 @@ def test_true_isomers_score_one() -> None:
     # Nc1ccc(cc1N)C(=O)O is C7H8N2O2; the *_prev (TDC pre-fix) logic gave it 0.007.
     assert Chem.rdMolDescriptors.CalcMolFormula(Chem.MolFromSmiles("Nc1ccc(cc1N)C(=O)O")) == "C7H8N2O2"
     assert pmo_objective("isomers_c7h8n2o2")(["Nc1ccc(cc1N)C(=O)O"])[0] == pytest.approx(1.0)
-    iso = "NC(=O)c1c(F)c(F)c(OP)cc1CC(N)=O"  # C9H10N2O2PF2Cl needs Cl too: this one lacks it
-    assert pmo_objective("isomers_c9h10n2o2pf2cl")([iso])[0] < 1.0
-    full = "NC(=O)c1c(F)c(F)c(P)c(Cl)c1CC(N)=O"
-    formula = Chem.rdMolDescriptors.CalcMolFormula(Chem.MolFromSmiles(full))
-    assert sorted(formula) == sorted("C9H10N2O2PF2Cl") or formula  # same multiset of symbols below
-    counts = {"C": 9, "H": 10, "N": 2, "O": 2, "P": 1, "F": 2, "Cl": 1}
-    molh = Chem.AddHs(Chem.MolFromSmiles(full))
-    got = {el: sum(a.GetSymbol() == el for a in molh.GetAtoms()) for el in counts}
-    if got == counts and molh.GetNumAtoms() == sum(counts.values()):
-        assert pmo_objective("isomers_c9h10n2o2pf2cl")([full])[0] == pytest.approx(1.0)
+    iso = "OC(=O)c1c(F)c(F)c(CP)c(Cl)c1CNN"
+    assert Chem.rdMolDescriptors.CalcMolFormula(Chem.MolFromSmiles(iso)) == "C9H10ClF2N2O2P"
+    assert pmo_objective("isomers_c9h10n2o2pf2cl")([iso])[0] == pytest.approx(1.0)
+    # one H short (C9H8...): below 1
+    assert pmo_objective("isomers_c9h10n2o2pf2cl")(["NC(=O)c1c(F)c(F)c(P)c(Cl)c1CC(N)=O"])[0] < 0.8
 
 
 def _gauss(x: float, mu: float, sigma: float) -> float:
@@ -89,7 +84,9 @@ def test_hand_computed_mpo_values(smiles: str) -> None:
         _gauss(min(tpsa, 100), 100, 10),
         _gauss(max(logp, 1), 1, 1),
     ]
-    assert pmo_objective("osimertinib_mpo")([smiles])[0] == pytest.approx(float(np.prod(parts) ** 0.25), rel=1e-9)
+    assert pmo_objective("osimertinib_mpo")([smiles])[0] == pytest.approx(
+        float(np.prod(parts) ** 0.25), rel=1e-9
+    )
 
     ran = Chem.MolFromSmiles(pmo.RANOLAZINE)
     n_f = sum(a.GetSymbol() == "F" for a in mol.GetAtoms())
@@ -99,7 +96,9 @@ def test_hand_computed_mpo_values(smiles: str) -> None:
         _gauss(n_f, 1, 1),
         _gauss(min(tpsa, 95), 95, 20),
     ]
-    assert pmo_objective("ranolazine_mpo")([smiles])[0] == pytest.approx(float(np.prod(parts) ** 0.25), rel=1e-9)
+    assert pmo_objective("ranolazine_mpo")([smiles])[0] == pytest.approx(
+        float(np.prod(parts) ** 0.25), rel=1e-9
+    )
 
     amlo = Chem.MolFromSmiles(pmo.AMLODIPINE)
     expect = math.sqrt(_old_sim(mol, amlo, "ecfp4") * _gauss(rdMolDescriptors.CalcNumRings(mol), 3, 0.5))
@@ -111,14 +110,18 @@ def test_hand_computed_mpo_values(smiles: str) -> None:
     molh = Chem.AddHs(mol)
     symbols = [a.GetSymbol() for a in molh.GetAtoms()]
     formula = {"C": 16, "H": 15, "F": 6, "N": 5, "O": 1}
-    iso = [_gauss(symbols.count(el), n, 1.0) for el, n in formula.items()] + [_gauss(len(symbols), sum(formula.values()), 2.0)]
+    iso = [_gauss(symbols.count(el), n, 1.0) for el, n in formula.items()] + [
+        _gauss(len(symbols), sum(formula.values()), 2.0)
+    ]
     parts = [
         _gauss(_old_sim(mol, sita, "ecfp4"), 0, 0.1),
         _gauss(logp, Descriptors.MolLogP(sita), 0.2),
         _gauss(tpsa, Descriptors.TPSA(sita), 5),
         float(np.prod(iso) ** (1 / len(iso))),
     ]
-    assert pmo_objective("sitagliptin_mpo")([smiles])[0] == pytest.approx(float(np.prod(parts) ** 0.25), rel=1e-9)
+    assert pmo_objective("sitagliptin_mpo")([smiles])[0] == pytest.approx(
+        float(np.prod(parts) ** 0.25), rel=1e-9
+    )
 
 
 def test_hop_tasks_are_arithmetic_means() -> None:
@@ -148,14 +151,20 @@ def test_prefix_and_term_forms() -> None:
 
 
 def test_cross_check_against_guacamol(guacamol_benchmarks, zinc_sample: list[str]) -> None:  # noqa: ANN001
-    """Every task equals GuacaMol 0.5.5's scoring function on 60 ZINC molecules (+ the references)."""
+    """Every task equals GuacaMol 0.5.5's scoring function on 25 ZINC molecules and the references."""
     sb = guacamol_benchmarks
     ref = {
         "albuterol_similarity": sb.similarity(pmo.ALBUTEROL, "Albuterol", fp_type="FCFP4", threshold=0.75),
         "mestranol_similarity": sb.similarity(pmo.MESTRANOL, "Mestranol", fp_type="AP", threshold=0.75),
-        "celecoxib_rediscovery": sb.similarity(pmo.CELECOXIB, "C", fp_type="ECFP4", threshold=1.0, rediscovery=True),
-        "troglitazone_rediscovery": sb.similarity(pmo.TROGLITAZONE, "T", fp_type="ECFP4", threshold=1.0, rediscovery=True),
-        "thiothixene_rediscovery": sb.similarity(pmo.THIOTHIXENE, "T", fp_type="ECFP4", threshold=1.0, rediscovery=True),
+        "celecoxib_rediscovery": sb.similarity(
+            pmo.CELECOXIB, "C", fp_type="ECFP4", threshold=1.0, rediscovery=True
+        ),
+        "troglitazone_rediscovery": sb.similarity(
+            pmo.TROGLITAZONE, "T", fp_type="ECFP4", threshold=1.0, rediscovery=True
+        ),
+        "thiothixene_rediscovery": sb.similarity(
+            pmo.THIOTHIXENE, "T", fp_type="ECFP4", threshold=1.0, rediscovery=True
+        ),
         "isomers_c7h8n2o2": sb.isomers_c7h8n2o2(),
         "isomers_c9h10n2o2pf2cl": sb.isomers_c9h10n2o2pf2cl(),
         "median1": sb.median_camphor_menthol(),
@@ -173,8 +182,15 @@ def test_cross_check_against_guacamol(guacamol_benchmarks, zinc_sample: list[str
         "qed": sb.qed_benchmark(),
     }
     assert set(ref) == set(PMO_TASKS)
-    refs = [pmo.CELECOXIB, pmo.OSIMERTINIB, pmo.HOP_START, pmo.SITAGLIPTIN, pmo.RANOLAZINE, "Nc1ccc(cc1N)C(=O)O"]
-    smiles = zinc_sample + refs
+    refs = [
+        pmo.CELECOXIB,
+        pmo.OSIMERTINIB,
+        pmo.HOP_START,
+        pmo.SITAGLIPTIN,
+        pmo.RANOLAZINE,
+        "Nc1ccc(cc1N)C(=O)O",
+    ]
+    smiles = zinc_sample[:25] + refs  # GuacaMol itself is slow (~10 ms per molecule and task)
     for task, bench in ref.items():
         theirs = bench.objective.score_list(smiles)
         ours = pmo_objective(task)(smiles)

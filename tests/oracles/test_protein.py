@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sciReason.errors import OracleError, TargetSyntaxError
+from sciReason.errors import OracleError
 from sciReason.oracles.base import Oracle
 from sciReason.oracles.protein import PROTEIN_ORACLES, RESIDUE_GROUPS, prosite_to_regex, protein_oracle
 
@@ -50,11 +50,10 @@ def test_ubiquitin_protparam_values() -> None:
 def test_simple_properties_by_counting() -> None:
     seq = "FWYAAVILMNPGSE"
     assert protein_oracle("aromaticity")([seq]) == [pytest.approx(3 / 14)]
-    assert protein_oracle("helix")([seq]) == [
-        pytest.approx(7 / 14)
-    ]  # V I Y F W L (+ none) -> F W Y V I L = 6?
-    assert protein_oracle("turn")([seq]) == [pytest.approx(4 / 14)]
-    assert protein_oracle("sheet")([seq]) == [pytest.approx(5 / 14)]
+    # biopython >= 1.82 sets: helix EMALK, turn NPGSD, sheet VIYFWLT
+    assert protein_oracle("helix")([seq]) == [pytest.approx(5 / 14)]  # A A L M E
+    assert protein_oracle("turn")([seq]) == [pytest.approx(4 / 14)]  # N P G S
+    assert protein_oracle("sheet")([seq]) == [pytest.approx(6 / 14)]  # F W Y V I L
     assert protein_oracle("mw")(["G"]) == [pytest.approx(75.07, abs=0.01)]
     assert protein_oracle("mw", monoisotopic=True)(["G"]) == [pytest.approx(75.032, abs=0.001)]
     charge = protein_oracle("charge", ph=7.4)
@@ -103,10 +102,30 @@ def test_protein_target_through_registry() -> None:
     assert good.terms["gravy"] == pytest.approx(protein_oracle("gravy")([UBIQUITIN + "NGTA"])[0])
 
 
-def test_protein_mass_name_does_not_clash_with_molecules() -> None:
+def test_protein_mass_wins_inside_protein_targets() -> None:
+    from sciReason.oracles.registry import get_oracle
     from sciReason.oracles.target import parse_target
 
-    objective = parse_target("protein:protein_mw<9000")
-    assert objective([UBIQUITIN]) == [1.0]
-    with pytest.raises(TargetSyntaxError, match="molecule"):
-        parse_target("protein:mw<9000")  # `mw` is the RDKit molecular weight
+    assert get_oracle("mw").domain == "molecule"  # the RDKit molecular weight keeps the plain name
+    objective = parse_target("protein:mw<9000")
+    assert objective.domain == "protein"
+    assert objective([UBIQUITIN, UBIQUITIN * 2]) == [1.0, pytest.approx(0.0, abs=1e-6)]
+    assert parse_target("protein:protein_mw<9000")([UBIQUITIN]) == [1.0]
+
+
+@pytest.mark.parametrize("name", sorted(PROTEIN_ORACLES))
+def test_contract_suite(name: str) -> None:
+    from sciReason.testing.oracles import check_oracle
+
+    args = {"motif": ("N-{P}-[ST]-{P}",), "composition": ("charged",)}.get(name, ())
+    oracle = protein_oracle(name, *args)
+    invalid = ["", "MK*A", "MK1"] + (["MKXA", "BZ"] if oracle.standard_only else [])
+    check_oracle(oracle, valid=[UBIQUITIN, "NGSANLTA", "w"], invalid=invalid)
+
+
+def test_contract_suite_on_protein_target() -> None:
+    from sciReason.oracles.target import parse_target
+    from sciReason.testing.oracles import check_objective
+
+    objective = parse_target("protein:gravy<0, pi=6.0..8.0, instability<40, composition(DE)<0.3")
+    check_objective(objective, valid=[UBIQUITIN, "NGSANLTA"], invalid=["", "MKX", "MK1"])

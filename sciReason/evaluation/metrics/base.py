@@ -117,7 +117,9 @@ def count_parsed(items: Sequence[EvalItem]) -> int:
     return sum(1 for it in items if it.parsed)
 
 
-def mean_of(metric: str, items: Sequence[EvalItem], scores: list[float | None], **details: Any) -> MetricResult:
+def mean_of(
+    metric: str, items: Sequence[EvalItem], scores: list[float | None], **details: Any
+) -> MetricResult:
     """Mean of per-item scores over ALL items; a ``None`` score (no usable answer) counts as 0.
 
     Items without usable gold are the exception: the caller passes them as ``nan`` and they are left out
@@ -130,18 +132,31 @@ def mean_of(metric: str, items: Sequence[EvalItem], scores: list[float | None], 
     values = [0.0 if s is None else float(s) for s in kept]
     value = sum(values) / len(values) if values else None
     parsed_scores = [
-        float(s) for it, s in zip(items, scores)
+        float(s)
+        for it, s in zip(items, scores, strict=False)
         if it.parsed and s is not None and not (isinstance(s, float) and math.isnan(s))
     ]
     details.setdefault("mean_over_parsed", sum(parsed_scores) / len(parsed_scores) if parsed_scores else None)
     per_item = [None if (s is None or (isinstance(s, float) and math.isnan(s))) else float(s) for s in scores]
     n = len(items) - n_bad_gold
-    n_parsed = sum(1 for it, s in zip(items, scores) if it.parsed and not (isinstance(s, float) and math.isnan(s)))
-    return MetricResult(metric, value, n, n_parsed, per_item=per_item, details=details,
-                        reason=None if values else "no items with usable gold")
+    n_parsed = sum(
+        1
+        for it, s in zip(items, scores, strict=False)
+        if it.parsed and not (isinstance(s, float) and math.isnan(s))
+    )
+    return MetricResult(
+        metric,
+        value,
+        n,
+        n_parsed,
+        per_item=per_item,
+        details=details,
+        reason=None if values else "no items with usable gold",
+    )
 
 
 # ---------------------------------------------------------------- value coercion
+
 
 def as_float(value: Any) -> float | None:
     """A finite float from a parsed value (float, int, numeric string, or a 1-element list)."""

@@ -62,7 +62,7 @@ def topk_exact_match(items: Sequence[EvalItem], ctx: MetricContext, k: int, name
         if not golds:
             scores.append(NAN)
             continue
-        cands = [c for c in it.ranked[:k]]
+        cands = list(it.ranked[:k])
         hit = any(same_molecule(c, g) for c in cands for g in golds)
         scores.append(1.0 if hit else (0.0 if any(c is not None for c in cands) else None))
     return mean_of(name, items, scores)
@@ -77,6 +77,7 @@ def top5_exact_match(items: Sequence[EvalItem], ctx: MetricContext) -> MetricRes
 
 
 # ---------------------------------------------------------------- fingerprints
+
 
 @lru_cache(maxsize=50_000)
 def _fingerprint(smiles: str, kind: str) -> Any:
@@ -138,6 +139,7 @@ def morgan_count_fts(items: Sequence[EvalItem], ctx: MetricContext) -> MetricRes
 
 # ---------------------------------------------------------------- retrosynthesis (USPTO-50k)
 
+
 @lru_cache(maxsize=50_000)
 def canonical_clear_map(smiles: str) -> tuple[str, str] | None:
     """(canonical isomeric SMILES with atom maps cleared, canonical SMILES of the largest fragment)."""
@@ -183,12 +185,17 @@ def maxfrag_top1(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
 
 def invalid_rate(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
     """Fraction of items whose first candidate is missing or not a valid SMILES (lower is better)."""
-    bad = [0.0 if (_smiles(it.ranked[0]) and mol_from_smiles(it.ranked[0]) is not None) else 1.0 for it in items]
+    bad = [
+        0.0 if (_smiles(it.ranked[0]) and mol_from_smiles(it.ranked[0]) is not None) else 1.0 for it in items
+    ]
     n_ok = int(len(bad) - sum(bad))
-    return MetricResult("invalid_rate", sum(bad) / len(bad) if bad else None, len(items), n_ok, per_item=list(bad))
+    return MetricResult(
+        "invalid_rate", sum(bad) / len(bad) if bad else None, len(items), n_ok, per_item=list(bad)
+    )
 
 
 # ---------------------------------------------------------------- formulas and names
+
 
 def _element_match_one(pred: Any, gold: Any) -> bool:
     if not isinstance(pred, str) or not isinstance(gold, str):
@@ -238,6 +245,7 @@ def top5_split_match(items: Sequence[EvalItem], ctx: MetricContext) -> MetricRes
 
 
 # ---------------------------------------------------------------- Mol-Instructions translation metrics
+
 
 def selfies_bleu(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
     """Corpus BLEU-4 on SELFIES characters; an unusable answer is an empty hypothesis (0 matches, and it

@@ -33,7 +33,9 @@ def _elements(value: Any) -> list[str] | None:
     return None
 
 
-def smact_valid(composition: dict[str, int], use_pauling_test: bool = True, include_alloys: bool = True) -> bool:
+def smact_valid(
+    composition: dict[str, int], use_pauling_test: bool = True, include_alloys: bool = True
+) -> bool:
     """SMACT 3.0.2 ``smact_validity`` with its default (icsd24) oxidation states."""
     from sciReason.evaluation.metrics.smact_data import ELEMENTS, METALS
 
@@ -49,7 +51,7 @@ def smact_valid(composition: dict[str, int], use_pauling_test: bool = True, incl
     counts = [c // g for c in counts]
     enegs = [ELEMENTS[s][0] for s in symbols]
     for ox_states in itertools.product(*(ELEMENTS[s][1] for s in symbols)):
-        if sum(o * c for o, c in zip(ox_states, counts)) != 0:
+        if sum(o * c for o, c in zip(ox_states, counts, strict=False)) != 0:
             continue
         if not use_pauling_test or _pauling_ok(ox_states, enegs):
             return True
@@ -58,7 +60,7 @@ def smact_valid(composition: dict[str, int], use_pauling_test: bool = True, incl
 
 def _pauling_ok(ox_states: Sequence[int], enegs: Sequence[float | None]) -> bool:
     """Every cation is less electronegative than every anion (SMACT ``eneg_states_test``)."""
-    for (ox1, e1), (ox2, e2) in itertools.combinations(zip(ox_states, enegs), 2):
+    for (ox1, e1), (ox2, e2) in itertools.combinations(zip(ox_states, enegs, strict=False), 2):
         if e1 is None or e2 is None:
             return False
         if (ox1 > 0 and ox2 < 0 and e1 >= e2) or (ox1 < 0 and ox2 > 0 and e1 <= e2):
@@ -73,8 +75,14 @@ def smact_validity(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResul
         flags.append(1.0 if els and smact_valid(dict(Counter(els))) else 0.0)
     n_format = sum(1 for it in items if _elements(it.value))
     details = {"over_format_valid": sum(flags) / n_format if n_format else None}
-    return MetricResult("smact_validity", sum(flags) / len(flags) if flags else None, len(items), n_format,
-                        per_item=flags, details=details)
+    return MetricResult(
+        "smact_validity",
+        sum(flags) / len(flags) if flags else None,
+        len(items),
+        n_format,
+        per_item=flags,
+        details=details,
+    )
 
 
 _WORD_ELEMENT = re.compile(r"(?<![A-Za-z])([A-Z][a-z]?)(?![a-z])")

@@ -66,13 +66,18 @@ def smith_waterman_blosum45(items: Sequence[EvalItem], ctx: MetricContext) -> Me
             scores.append(max(normalized_smith_waterman(it.value, g) for g in golds))
     res = mean_of("smith_waterman_blosum45", items, scores)
     got = [s for s in res.per_item or [] if s is not None]
-    res.details.update(max=max(got, default=None), min=min(got, default=None),
-                       mean_over_positive=(sum(s for s in got if s > 0) / len([s for s in got if s > 0]))
-                       if any(s > 0 for s in got) else None)
+    res.details.update(
+        max=max(got, default=None),
+        min=min(got, default=None),
+        mean_over_positive=(sum(s for s in got if s > 0) / len([s for s in got if s > 0]))
+        if any(s > 0 for s in got)
+        else None,
+    )
     return res
 
 
 # ---------------------------------------------------------------- validity and sets of samples
+
 
 def is_valid(value: Any, kind: str) -> bool:
     """Whether a parsed sample is valid for its output kind (RDKit for SMILES, A/C/G/U for RNA)."""
@@ -107,9 +112,17 @@ def validity(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
     ok = [1.0 if is_valid(it.value, ctx.output_kind) else 0.0 for it in items]
     details: dict[str, Any] = {}
     if ctx.output_kind == "rna":
-        details["overlength_gt_1024"] = sum(1 for it, v in zip(items, ok) if v and len(it.value) > 1024)
-    return MetricResult("validity", sum(ok) / len(ok) if ok else None, len(items), int(sum(ok)),
-                        per_item=list(ok), details=details)
+        details["overlength_gt_1024"] = sum(
+            1 for it, v in zip(items, ok, strict=False) if v and len(it.value) > 1024
+        )
+    return MetricResult(
+        "validity",
+        sum(ok) / len(ok) if ok else None,
+        len(items),
+        int(sum(ok)),
+        per_item=list(ok),
+        details=details,
+    )
 
 
 def uniqueness(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
@@ -117,9 +130,14 @@ def uniqueness(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
     keys = [_key(it.value, ctx.output_kind) for it in items if is_valid(it.value, ctx.output_kind)]
     n_distinct = len(set(keys))
     value = n_distinct / len(keys) if keys else None
-    return MetricResult("uniqueness", value, len(items), len(keys),
-                        details={"distinct": n_distinct, "distinct_over_all": n_distinct / len(items) if items else None},
-                        reason=None if keys else "no valid samples")
+    return MetricResult(
+        "uniqueness",
+        value,
+        len(items),
+        len(keys),
+        details={"distinct": n_distinct, "distinct_over_all": n_distinct / len(items) if items else None},
+        reason=None if keys else "no valid samples",
+    )
 
 
 @lru_cache(maxsize=1)
@@ -159,16 +177,32 @@ def novelty(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
         ok = is_valid(it.value, ctx.output_kind)
         flags.append(1.0 if ok and _key(it.value, ctx.output_kind) not in reference else 0.0)
     n_valid = sum(1 for it in items if is_valid(it.value, ctx.output_kind))
-    details = {"reference": source, "reference_size": len(reference),
-               "novel_over_valid": sum(flags) / n_valid if n_valid else None}
-    return MetricResult("novelty", sum(flags) / len(flags) if flags else None, len(items), n_valid,
-                        per_item=flags, details=details)
+    details = {
+        "reference": source,
+        "reference_size": len(reference),
+        "novel_over_valid": sum(flags) / n_valid if n_valid else None,
+    }
+    return MetricResult(
+        "novelty",
+        sum(flags) / len(flags) if flags else None,
+        len(items),
+        n_valid,
+        per_item=flags,
+        details=details,
+    )
 
 
 def average_length(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
-    lengths = [len(it.value) for it in items if is_valid(it.value, ctx.output_kind) and isinstance(it.value, str)]
-    return MetricResult("average_length", sum(lengths) / len(lengths) if lengths else None, len(items),
-                        len(lengths), reason=None if lengths else "no valid samples")
+    lengths = [
+        len(it.value) for it in items if is_valid(it.value, ctx.output_kind) and isinstance(it.value, str)
+    ]
+    return MetricResult(
+        "average_length",
+        sum(lengths) / len(lengths) if lengths else None,
+        len(items),
+        len(lengths),
+        reason=None if lengths else "no valid samples",
+    )
 
 
 def sequence_identity(a: str, b: str) -> float:
@@ -189,14 +223,22 @@ def diversity(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
     reps: list[str] = []
     for s in seqs:
         for r in reps:
-            if min(len(s), len(r)) >= threshold * max(len(s), len(r)) and sequence_identity(s, r) >= threshold:
+            if (
+                min(len(s), len(r)) >= threshold * max(len(s), len(r))
+                and sequence_identity(s, r) >= threshold
+            ):
                 break
         else:
             reps.append(s)
     value = len(reps) / len(seqs) if seqs else None
-    return MetricResult("diversity", value, len(items), len(seqs),
-                        details={"clusters": len(reps), "identity_threshold": threshold},
-                        reason=None if seqs else "no valid samples")
+    return MetricResult(
+        "diversity",
+        value,
+        len(items),
+        len(seqs),
+        details={"clusters": len(reps), "identity_threshold": threshold},
+        reason=None if seqs else "no valid samples",
+    )
 
 
 def average_mfe(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
@@ -205,11 +247,21 @@ def average_mfe(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
     try:
         import RNA  # type: ignore[import-not-found]  # ViennaRNA
     except ImportError:
-        return MetricResult("average_mfe", None, len(items), len(seqs),
-                            reason="needs ViennaRNA (pip install ViennaRNA); not installed")
+        return MetricResult(
+            "average_mfe",
+            None,
+            len(items),
+            len(seqs),
+            reason="needs ViennaRNA (pip install ViennaRNA); not installed",
+        )
     mfes = [float(RNA.fold(s)[1]) for s in seqs]
-    return MetricResult("average_mfe", sum(mfes) / len(mfes) if mfes else None, len(items), len(seqs),
-                        reason=None if mfes else "no valid sequences")
+    return MetricResult(
+        "average_mfe",
+        sum(mfes) / len(mfes) if mfes else None,
+        len(items),
+        len(seqs),
+        reason=None if mfes else "no valid sequences",
+    )
 
 
 def rfam_families(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
@@ -222,5 +274,10 @@ def rfam_families(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult
 
 def average_plddt(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
     n_valid = sum(1 for it in items if is_valid(it.value, "protein"))
-    return MetricResult("average_plddt", None, len(items), n_valid,
-                        reason="needs a structure predictor (OmegaFold/ESMFold weights); none can be loaded offline")
+    return MetricResult(
+        "average_plddt",
+        None,
+        len(items),
+        n_valid,
+        reason="needs a structure predictor (OmegaFold/ESMFold weights); none can be loaded offline",
+    )

@@ -23,7 +23,6 @@ from sciReason.evaluation.metrics.base import (
     MetricContext,
     MetricResult,
     as_binary,
-    as_float,
     as_floats,
     as_label_set,
     mean_of,
@@ -35,8 +34,12 @@ NAN = float("nan")
 # ---------------------------------------------------------------- regression
 
 
-def _pairs(items: Sequence[EvalItem], index: int | None = None, max_abs: float | None = None,
-           max_pred: float | None = None) -> tuple[list[float | None], list[float], int]:
+def _pairs(
+    items: Sequence[EvalItem],
+    index: int | None = None,
+    max_abs: float | None = None,
+    max_pred: float | None = None,
+) -> tuple[list[float | None], list[float], int]:
     """(predictions or None, gold values, number of items without usable gold) for numeric items."""
     preds: list[float | None] = []
     golds: list[float] = []
@@ -49,7 +52,9 @@ def _pairs(items: Sequence[EvalItem], index: int | None = None, max_abs: float |
         golds.append(g_all[index or 0])
         p_all = as_floats(it.value) if it.value is not None else None
         p = p_all[index or 0] if p_all is not None and len(p_all) > (index or 0) else None
-        if p is not None and ((max_abs is not None and abs(p) > max_abs) or (max_pred is not None and p > max_pred)):
+        if p is not None and (
+            (max_abs is not None and abs(p) > max_abs) or (max_pred is not None and p > max_pred)
+        ):
             p = None
         preds.append(p)
     return preds, golds, bad_gold
@@ -58,7 +63,7 @@ def _pairs(items: Sequence[EvalItem], index: int | None = None, max_abs: float |
 def _errors(preds: list[float | None], golds: list[float]) -> list[float]:
     lo, hi = min(golds), max(golds)
     out = []
-    for p, g in zip(preds, golds):
+    for p, g in zip(preds, golds, strict=False):
         if p is not None:
             out.append(abs(p - g))
         else:
@@ -66,19 +71,22 @@ def _errors(preds: list[float | None], golds: list[float]) -> list[float]:
     return out
 
 
-def _regression(items: Sequence[EvalItem], name: str, agg: Callable[[list[float]], float],
-                scale: float = 1.0) -> MetricResult:
+def _regression(
+    items: Sequence[EvalItem], name: str, agg: Callable[[list[float]], float], scale: float = 1.0
+) -> MetricResult:
     preds, golds, bad = _pairs(items)
     n_parsed = sum(p is not None for p in preds)
     if not golds:
         return MetricResult(name, None, 0, 0, reason="no items with a numeric gold value")
     errs = _errors(preds, golds)
-    parsed_errs = [e for e, p in zip(errs, preds) if p is not None]
-    details: dict[str, Any] = {"over_parsed": agg(parsed_errs) * scale if parsed_errs else None,
-                               "n_penalised": len(golds) - n_parsed}
+    parsed_errs = [e for e, p in zip(errs, preds, strict=False) if p is not None]
+    details: dict[str, Any] = {
+        "over_parsed": agg(parsed_errs) * scale if parsed_errs else None,
+        "n_penalised": len(golds) - n_parsed,
+    }
     if bad:
         details["n_gold_unusable"] = bad
-    per_item = [e * scale if p is not None else None for e, p in zip(errs, preds)]
+    per_item = [e * scale if p is not None else None for e, p in zip(errs, preds, strict=False)]
     return MetricResult(name, agg(errs) * scale, len(golds), n_parsed, per_item=per_item, details=details)
 
 
@@ -123,6 +131,7 @@ def mad_mae_ratio(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult
 
 # ---------------------------------------------------------------- correlations
 
+
 def _corr(x: list[float], y: list[float], kind: str) -> float | None:
     if len(x) < 2 or len(set(x)) < 2 or len(set(y)) < 2:
         return None
@@ -132,11 +141,17 @@ def _corr(x: list[float], y: list[float], kind: str) -> float | None:
     return float(r) if math.isfinite(r) else None
 
 
-def _scaled_corr(items: Sequence[EvalItem], ctx: MetricContext, name: str, kind: str, index: int | None = None,
-                 square: bool = False) -> MetricResult:
+def _scaled_corr(
+    items: Sequence[EvalItem],
+    ctx: MetricContext,
+    name: str,
+    kind: str,
+    index: int | None = None,
+    square: bool = False,
+) -> MetricResult:
     max_pred = ctx.params.get("max_pred")
     preds, golds, bad = _pairs(items, index=index, max_pred=max_pred)
-    pairs = [(p, g) for p, g in zip(preds, golds) if p is not None]
+    pairs = [(p, g) for p, g in zip(preds, golds, strict=False) if p is not None]
     n = len(golds)
     r = _corr([p for p, _ in pairs], [g for _, g in pairs], kind) if pairs else None
     coverage = len(pairs) / n if n else 0.0
@@ -167,13 +182,20 @@ def pearson_dev(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
 def pearson_r2_mean(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
     """Mean over the value columns (ON, OFF, ON/OFF) of coverage-scaled Pearson r squared."""
     width = int(ctx.params.get("n_values", 3))
-    parts = [_scaled_corr(items, ctx, "pearson_r2_mean", "pearson", index=i, square=True) for i in range(width)]
+    parts = [
+        _scaled_corr(items, ctx, "pearson_r2_mean", "pearson", index=i, square=True) for i in range(width)
+    ]
     values = [p.value for p in parts]
     if any(v is None for v in values):
         return MetricResult("pearson_r2_mean", None, parts[0].n, parts[0].n_parsed, reason="no usable gold")
     details = {f"r2_col{i}": p.value for i, p in enumerate(parts)}
-    return MetricResult("pearson_r2_mean", sum(values) / width, parts[0].n,  # type: ignore[arg-type]
-                        min(p.n_parsed for p in parts), details=details)
+    return MetricResult(
+        "pearson_r2_mean",
+        sum(values) / width,
+        parts[0].n,  # type: ignore[arg-type]
+        min(p.n_parsed for p in parts),
+        details=details,
+    )
 
 
 def spearman(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
@@ -184,7 +206,7 @@ def sirna_mixed_score(items: Sequence[EvalItem], ctx: MetricContext) -> MetricRe
     """0.5 (1 - MAE/100) + 0.5 (1 - rangeMAE/100) F1, times coverage (reference definition, 0..1)."""
     threshold = float(ctx.params.get("threshold", 30.0))
     preds, golds, bad = _pairs(items, max_abs=1000.0)
-    pairs = [(p, g) for p, g in zip(preds, golds) if p is not None]
+    pairs = [(p, g) for p, g in zip(preds, golds, strict=False) if p is not None]
     n = len(golds)
     if not n:
         return MetricResult("sirna_mixed_score", None, 0, 0, reason="no items with a numeric gold value")
@@ -195,8 +217,11 @@ def sirna_mixed_score(items: Sequence[EvalItem], ctx: MetricContext) -> MetricRe
     err = min(100.0, sum(abs(p - g) for p, g in pairs) / len(pairs))
     in_range = [(p, g) for p, g in pairs if 0 <= p <= threshold]
     range_err = min(100.0, sum(abs(p - g) for p, g in in_range) / len(in_range)) if in_range else 100.0
-    f1 = float(f1_score([int(g < threshold) for _, g in pairs], [int(p < threshold) for p, _ in pairs],
-                        zero_division=0))
+    f1 = float(
+        f1_score(
+            [int(g < threshold) for _, g in pairs], [int(p < threshold) for p, _ in pairs], zero_division=0
+        )
+    )
     score = 0.5 * (1 - err / 100) + 0.5 * (1 - range_err / 100) * f1
     details = {"over_parsed": score, "mae": err, "range_mae": range_err, "f1": f1}
     if bad:
@@ -205,6 +230,7 @@ def sirna_mixed_score(items: Sequence[EvalItem], ctx: MetricContext) -> MetricRe
 
 
 # ---------------------------------------------------------------- classification
+
 
 def accuracy(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
     scores: list[float | None] = []
@@ -233,8 +259,12 @@ def _binary_labels(items: Sequence[EvalItem]) -> tuple[list[int], list[int], lis
     return y_true, y_pred, parsed, bad
 
 
-def _binary_metric(items: Sequence[EvalItem], name: str, fn: Callable[[list[int], list[int]], float],
-                   needs_both_classes: bool = False) -> MetricResult:
+def _binary_metric(
+    items: Sequence[EvalItem],
+    name: str,
+    fn: Callable[[list[int], list[int]], float],
+    needs_both_classes: bool = False,
+) -> MetricResult:
     y_true, y_pred, parsed, bad = _binary_labels(items)
     details: dict[str, Any] = {}
     if bad:
@@ -306,7 +336,7 @@ def macro_auc_multilabel(items: Sequence[EvalItem], ctx: MetricContext) -> Metri
         return MetricResult("macro_auc_multilabel", None, len(rows), 0, reason="no usable gold label sets")
     truth = [[int(c in g) for c in classes] for _, g in rows]
     preds, n_parsed = [], 0
-    for (it, g), t in zip(rows, truth):
+    for (it, _g), t in zip(rows, truth, strict=False):
         p = as_label_set(it.value) if it.value is not None else None
         n_parsed += p is not None
         preds.append([int(c in p) for c in classes] if p is not None else [1 - x for x in t])
@@ -321,11 +351,18 @@ def macro_auc_multilabel(items: Sequence[EvalItem], ctx: MetricContext) -> Metri
     if bad:
         details["n_gold_unusable"] = bad
     value = sum(aucs) / len(aucs) if aucs else None
-    return MetricResult("macro_auc_multilabel", value, len(rows), n_parsed, details=details,
-                        reason=None if aucs else "every class has a constant gold column")
+    return MetricResult(
+        "macro_auc_multilabel",
+        value,
+        len(rows),
+        n_parsed,
+        details=details,
+        reason=None if aucs else "every class has a constant gold column",
+    )
 
 
 # ---------------------------------------------------------------- sets (extraction, multi-label)
+
 
 def _set_prf(pred: Any, gold: Any) -> tuple[float, float, float] | None:
     g = as_label_set(gold)
@@ -360,6 +397,3 @@ def set_recall(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
 
 def set_f1(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
     return _set_metric(items, "set_f1", 2)
-
-
-_ = as_float  # re-exported for rewards

@@ -47,19 +47,23 @@ def rouge_tokenize(text: str, stemmed: bool = False) -> list[str]:
 
 # ---------------------------------------------------------------- BLEU
 
+
 def _ngrams(tokens: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
     return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
-def corpus_bleu(references: Sequence[Sequence[Sequence[str]]], hypotheses: Sequence[Sequence[str]],
-                weights: Sequence[float]) -> float:
+def corpus_bleu(
+    references: Sequence[Sequence[Sequence[str]]],
+    hypotheses: Sequence[Sequence[str]],
+    weights: Sequence[float],
+) -> float:
     """Corpus BLEU as ``nltk.translate.bleu_score.corpus_bleu`` without smoothing (0 when any n-gram
     order has no match). ``references[i]`` lists the reference token lists of hypothesis ``i``."""
     max_n = len(weights)
     num = [0] * max_n
     den = [0] * max_n
     hyp_len = ref_len = 0
-    for refs, hyp in zip(references, hypotheses):
+    for refs, hyp in zip(references, hypotheses, strict=False):
         for n in range(1, max_n + 1):
             counts = _ngrams(hyp, n)
             max_ref: Counter[tuple[str, ...]] = Counter()
@@ -74,10 +78,11 @@ def corpus_bleu(references: Sequence[Sequence[Sequence[str]]], hypotheses: Seque
     if num[0] == 0 or any(x == 0 for x in num):
         return 0.0
     bp = 1.0 if hyp_len > ref_len else (math.exp(1 - ref_len / hyp_len) if hyp_len else 0.0)
-    return bp * math.exp(sum(w * math.log(p / d) for w, p, d in zip(weights, num, den)))
+    return bp * math.exp(sum(w * math.log(p / d) for w, p, d in zip(weights, num, den, strict=False)))
 
 
 # ---------------------------------------------------------------- ROUGE
+
 
 def _f(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r > 0 else 0.0
@@ -142,6 +147,7 @@ def rouge_lsum(pred: str, gold: str, stemmed: bool = False) -> float:
 
 # ---------------------------------------------------------------- METEOR
 
+
 def _align(hyp: list[str], ref: list[str]) -> list[tuple[int, int]]:
     """nltk's greedy alignment: exact matches, then Porter-stem matches, right to left."""
     eh = list(enumerate(hyp))
@@ -164,7 +170,9 @@ def _align(hyp: list[str], ref: list[str]) -> list[tuple[int, int]]:
     return sorted(matches)
 
 
-def meteor(hyp: list[str], ref: list[str], alpha: float = 0.9, beta: float = 3.0, gamma: float = 0.5) -> float:
+def meteor(
+    hyp: list[str], ref: list[str], alpha: float = 0.9, beta: float = 3.0, gamma: float = 0.5
+) -> float:
     """``nltk.translate.meteor_score.single_meteor_score`` without the WordNet synonym stage."""
     matches = _align(hyp, ref)
     if not matches or not hyp or not ref:
@@ -172,13 +180,16 @@ def meteor(hyp: list[str], ref: list[str], alpha: float = 0.9, beta: float = 3.0
     p, r = len(matches) / len(hyp), len(matches) / len(ref)
     fmean = p * r / (alpha * p + (1 - alpha) * r)
     chunks = 1 + sum(
-        1 for (h0, r0), (h1, r1) in zip(matches, matches[1:]) if not (h1 == h0 + 1 and r1 == r0 + 1)
+        1
+        for (h0, r0), (h1, r1) in zip(matches, matches[1:], strict=False)
+        if not (h1 == h0 + 1 and r1 == r0 + 1)
     )
     return (1 - gamma * (chunks / len(matches)) ** beta) * fmean
 
 
 def token_f1(pred: str, gold: str) -> float:
     """SQuAD-style bag-of-words F1 (lower-case, punctuation and articles removed)."""
+
     def toks(s: str) -> list[str]:
         return [t for t in re.sub(r"[^a-z0-9 ]", " ", s.lower()).split() if t not in ("a", "an", "the")]
 
@@ -190,6 +201,7 @@ def token_f1(pred: str, gold: str) -> float:
 
 
 # ---------------------------------------------------------------- metric functions
+
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
@@ -220,7 +232,8 @@ def _bleu(items: Sequence[EvalItem], weights: tuple[float, ...], name: str) -> M
     parsed = [i for i, (it, _) in enumerate(usable) if it.parsed]
     details: dict[str, Any] = {
         "mean_over_parsed": corpus_bleu([refs[i] for i in parsed], [hyps[i] for i in parsed], weights)
-        if parsed else None
+        if parsed
+        else None
     }
     if len(usable) < len(rows):
         details["n_gold_unusable"] = len(rows) - len(usable)
