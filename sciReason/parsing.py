@@ -108,6 +108,11 @@ def extract_tag(text: str, tag: str, allow_unclosed: bool = True) -> str | None:
     return None
 
 
+_DONT_KNOW = re.compile(
+    r"\b(i don'?t know|unknown|unsure|uncertain|cannot (?:be )?determine|not sure|not applicable)\b", re.I
+)
+
+
 # ---------------------------------------------------------------- numbers
 
 _NUM = re.compile(r"(?<![\w.])([-+−]\s?)?(\d+(?:\.\d*)?|\.\d+)(?:\s?[eE]\s?([-+−]?\d+))?")
@@ -173,7 +178,8 @@ def parse_iupac(answer: str) -> Parsed:
     tagged = extract_tag(answer, "IUPAC")
     if tagged is None:
         lines = [ln for ln in answer.splitlines() if ln.strip()]
-        if len(lines) != 1:
+        # Untagged fallback only for a bare name: one short line, not a sentence, not "I am not sure".
+        if len(lines) != 1 or len(lines[0].split()) > 4 or _DONT_KNOW.search(lines[0]):
             return _bad("no <IUPAC> tag in answer", answer)
         tagged = lines[0]
     name = tagged.strip().rstrip(".")
@@ -218,9 +224,6 @@ def parse_material_answer(answer: str) -> Parsed:
 
 # ---------------------------------------------------------------- labels
 
-_DONT_KNOW = re.compile(
-    r"\b(i don'?t know|unknown|unsure|uncertain|cannot (?:be )?determine|not sure|not applicable)\b", re.I
-)
 _YES = re.compile(r"\b(yes|positive|true)\b", re.I)
 _NO = re.compile(r"\b(no|negative|false)\b", re.I)
 
@@ -293,6 +296,8 @@ def _tag_or_answer(answer: str, tags: tuple[str, ...]) -> str:
 def parse_label(answer: str, tags: tuple[str, ...] = ()) -> Parsed:
     text = _tag_or_answer(answer, tags)
     first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if first and _DONT_KNOW.search(first):
+        return _bad("the model says it does not know", text)
     return Parsed(first.rstrip("."), True, None, text) if first else _bad("empty answer", text)
 
 

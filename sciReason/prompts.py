@@ -64,7 +64,7 @@ def validate_input(spec: TaskSpec, item: Any) -> Any:
             require_sequence(_text(v, f"a {k} sequence"), k) for v, k in zip(values, kinds, strict=True)
         )
     if kind == "none":
-        if item is None:
+        if item is None or (isinstance(item, str) and not item.strip()):
             return None
         return _text(item, "a generation condition")
     return _text(item, f"the input of task {spec.id!r}")

@@ -30,11 +30,16 @@ SHIP = ROOT / "sciReason" / "data" / "sciReason-tiny"
 
 def _write(name: str, rows) -> int:  # noqa: ANN001
     DATA.mkdir(parents=True, exist_ok=True)
+    done = DATA / f".{name}.done"
+    if done.exists():  # resumable: each file is written once
+        print(f"  {name}: exists", flush=True)
+        return -1
     n = 0
     with gzip.open(DATA / name, "wt", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row) + "\n")
             n += 1
+    done.touch()
     print(f"  {name}: {n} records", flush=True)
     return n
 

@@ -229,3 +229,10 @@ def test_every_parser_survives_tag_soup(text: str) -> None:
         )
         out = parse_answer(spec or name, text)
         assert isinstance(out.parsed.valid, bool)
+
+
+def test_untagged_fallbacks_do_not_accept_sentences() -> None:
+    assert not p("smol_name_conversion-s2i", "I am not sure.").parsed.valid
+    assert not p("smol_name_conversion-s2i", "The compound is probably some kind of alcohol").parsed.valid
+    assert p("smol_name_conversion-s2i", "acetic acid").parsed.value == "acetic acid"
+    assert not p("Fold_type_fold_type", "Unknown").parsed.valid

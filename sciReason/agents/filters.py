@@ -45,7 +45,19 @@ def _descriptor_table() -> dict[str, Callable[[Any], float]]:
     }
 
 
-DESCRIPTORS = ("mw", "logp", "tpsa", "hbd", "hba", "rotb", "rings", "aromatic_rings", "heavy_atoms", "charge", "max_ring_size")
+DESCRIPTORS = (
+    "mw",
+    "logp",
+    "tpsa",
+    "hbd",
+    "hba",
+    "rotb",
+    "rings",
+    "aromatic_rings",
+    "heavy_atoms",
+    "charge",
+    "max_ring_size",
+)
 
 
 def canonical_key(candidate: str, domain: str, alphabet: str | None = None) -> str | None:
@@ -85,7 +97,9 @@ class CandidateFilter:
         for text in self.constraints:
             m = _CONSTRAINT.match(text.lower())
             if not m or m.group(1) not in DESCRIPTORS:
-                raise ConfigError(f"constraint {text!r} is not 'NAME OP NUMBER' with NAME in {list(DESCRIPTORS)}")
+                raise ConfigError(
+                    f"constraint {text!r} is not 'NAME OP NUMBER' with NAME in {list(DESCRIPTORS)}"
+                )
             self._limits.append((m.group(1), _OPS[m.group(2)], float(m.group(3))))
         if (self.alerts or self._limits) and self.domain != "molecule":
             raise ConfigError("alerts and descriptor constraints apply to molecule targets only")

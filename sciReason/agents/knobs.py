@@ -20,7 +20,13 @@ __all__ = ["KnobTuner"]
 class KnobTuner:
     """Ask for knobs, tell the round's reward (see module docstring)."""
 
-    def __init__(self, config: DesignConfig, proposer_weights: Mapping[str, float], storage: Any = None, study_name: str | None = None) -> None:
+    def __init__(
+        self,
+        config: DesignConfig,
+        proposer_weights: Mapping[str, float],
+        storage: Any = None,
+        study_name: str | None = None,
+    ) -> None:
         self.config = config
         self.weights = dict(proposer_weights)
         self.fixed = {
@@ -39,7 +45,11 @@ class KnobTuner:
             optuna.logging.set_verbosity(optuna.logging.WARNING)
             sampler = optuna.samplers.TPESampler(seed=config.seed, n_startup_trials=10, multivariate=True)
             self._study = optuna.create_study(
-                study_name=study_name, storage=storage, sampler=sampler, direction="maximize", load_if_exists=True
+                study_name=study_name,
+                storage=storage,
+                sampler=sampler,
+                direction="maximize",
+                load_if_exists=True,
             )
 
     def ask(self) -> dict[str, Any]:

@@ -22,11 +22,12 @@ def diversity(keys: Sequence[str], domain: str) -> float:
         return 0.0
     if domain == "molecule":
         from rdkit import DataStructs
-        from rdkit.Chem import AllChem
+        from rdkit.Chem import rdFingerprintGenerator
 
         from sciReason.representations import mol_from_smiles
 
-        fps = [AllChem.GetMorganFingerprintAsBitVect(m, 2, nBits=2048) for m in (mol_from_smiles(k) for k in keys) if m is not None]
+        gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+        fps = [gen.GetFingerprint(m) for m in (mol_from_smiles(k) for k in keys) if m is not None]
         total, pairs = 0.0, 0
         for i in range(1, len(fps)):
             sims = DataStructs.BulkTanimotoSimilarity(fps[i], fps[:i])
@@ -38,12 +39,16 @@ def diversity(keys: Sequence[str], domain: str) -> float:
         for j in range(i):
             a, b = keys[i], keys[j]
             n = max(len(a), len(b))
-            total += (sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))) / n if n else 0.0
+            total += (
+                (sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b))) / n if n else 0.0
+            )
             pairs += 1
     return total / pairs if pairs else 0.0
 
 
-def campaign_metrics(records: Sequence[Record], budget: int, domain: str, finish: bool = True) -> dict[str, Any]:
+def campaign_metrics(
+    records: Sequence[Record], budget: int, domain: str, finish: bool = True
+) -> dict[str, Any]:
     """PMO metrics of a campaign (AUC top-1/10/100 normalised by ``budget``) plus best/top-10/diversity."""
     from sciReason.oracles.budget import pmo_metrics
 
@@ -61,7 +66,13 @@ def campaign_metrics(records: Sequence[Record], budget: int, domain: str, finish
     out["diversity_top100"] = diversity([r.key for r in ranked[:100]], domain)
     best = ranked[0] if ranked else None
     out["best"] = (
-        {"key": best.key, "value": best.value, "call_index": best.call_index, "terms": dict(best.terms), "proposer": best.proposer}
+        {
+            "key": best.key,
+            "value": best.value,
+            "call_index": best.call_index,
+            "terms": dict(best.terms),
+            "proposer": best.proposer,
+        }
         if best
         else None
     )

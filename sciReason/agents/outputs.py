@@ -41,7 +41,14 @@ def write_candidates_csv(records: list[Record], path: Path, domain: str) -> None
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
         for r in records:
-            row = {col: r.key, "call_index": r.call_index, "value": r.value, "proposer": r.proposer, "round": r.round, "worker": r.worker}
+            row = {
+                col: r.key,
+                "call_index": r.call_index,
+                "value": r.value,
+                "proposer": r.proposer,
+                "round": r.round,
+                "worker": r.worker,
+            }
             row["parents"] = ";".join(r.parents)
             row.update({t: r.terms.get(t) for t in terms})
             w.writerow(row)
@@ -73,7 +80,9 @@ def write_top_k(records: list[Record], out: Path, domain: str, k: int) -> Path:
     path = out / "top_k.fasta"
     with path.open("w") as fh:
         for rank, r in enumerate(ranked, 1):
-            fh.write(f">rank{rank} value={r.score:.6g} call_index={r.call_index} proposer={r.proposer}\n{r.key}\n")
+            fh.write(
+                f">rank{rank} value={r.score:.6g} call_index={r.call_index} proposer={r.proposer}\n{r.key}\n"
+            )
     return path
 
 
@@ -109,7 +118,11 @@ def plot_curve(records: list[Record], path: Path, title: str) -> None:
 
 
 def plot_pareto(records: list[Record], path: Path, term_names: tuple[str, ...]) -> bool:
-    usable = [r for r in records if r.value is not None and len(r.desirabilities) >= 2 and None not in r.desirabilities[:2]]
+    usable = [
+        r
+        for r in records
+        if r.value is not None and len(r.desirabilities) >= 2 and None not in r.desirabilities[:2]
+    ]
     if len(term_names) < 2 or not usable:
         return False
     import matplotlib
@@ -120,8 +133,22 @@ def plot_pareto(records: list[Record], path: Path, term_names: tuple[str, ...]) 
     two = [Record(r.key, r.call_index, r.value, tuple(r.desirabilities[:2])) for r in usable]
     front = sorted(pareto_front(two), key=lambda r: r.desirabilities[0] or 0.0)
     fig, ax = plt.subplots(figsize=(5.5, 4.5), dpi=110)
-    ax.scatter([r.desirabilities[0] for r in two], [r.desirabilities[1] for r in two], s=4, alpha=0.3, color="grey", label="scored")
-    ax.plot([r.desirabilities[0] for r in front], [r.desirabilities[1] for r in front], "o-", color="C3", ms=4, label="Pareto front")
+    ax.scatter(
+        [r.desirabilities[0] for r in two],
+        [r.desirabilities[1] for r in two],
+        s=4,
+        alpha=0.3,
+        color="grey",
+        label="scored",
+    )
+    ax.plot(
+        [r.desirabilities[0] for r in front],
+        [r.desirabilities[1] for r in front],
+        "o-",
+        color="C3",
+        ms=4,
+        label="Pareto front",
+    )
     ax.set_xlabel(f"desirability: {term_names[0]}"[:60])
     ax.set_ylabel(f"desirability: {term_names[1]}"[:60])
     ax.legend(fontsize=8)

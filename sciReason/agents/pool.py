@@ -48,7 +48,9 @@ def load_start_pool(source: str) -> tuple[str, ...]:
         root = _package_dir("moses")
         path = root / "dataset" / "data" / "test.csv.gz" if root else None
         if path is None or not path.is_file():
-            raise MissingDependencyError("start_from='moses' needs the molsets wheel: pip install --no-deps molsets")
+            raise MissingDependencyError(
+                "start_from='moses' needs the molsets wheel: pip install --no-deps molsets"
+            )
         with gzip.open(path, "rt") as fh:
             lines = [line.split(",")[0] for line in fh.read().splitlines()[1:]]
     else:

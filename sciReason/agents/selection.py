@@ -65,7 +65,7 @@ def crowding_distance(front: Sequence[Record]) -> list[float]:
         dist[order[0]] = dist[order[-1]] = math.inf
         if hi - lo <= 0:
             continue
-        for a, b, c in zip(order, order[1:], order[2:]):
+        for a, b, c in zip(order, order[1:], order[2:], strict=False):
             dist[b] += (objs[c][m] - objs[a][m]) / (hi - lo)
     return dist
 
@@ -90,13 +90,15 @@ def select_population(records: Sequence[Record], k: int, multi_objective: bool =
             chosen.extend(sorted(front, key=lambda r: r.call_index))
             continue
         dist = crowding_distance(front)
-        ranked = sorted(zip(dist, front), key=lambda dr: (-dr[0], dr[1].call_index))
+        ranked = sorted(zip(dist, front, strict=False), key=lambda dr: (-dr[0], dr[1].call_index))
         chosen.extend(r for _, r in ranked[: k - len(chosen)])
         break
     return chosen
 
 
-def sample_parents(population: Sequence[Record], n: int, rng: random.Random, method: str = "quantile") -> list[str]:
+def sample_parents(
+    population: Sequence[Record], n: int, rng: random.Random, method: str = "quantile"
+) -> list[str]:
     """Draw ``n`` parent keys from the population (with replacement).
 
     ``quantile``: mol_ga's rule, uniform within each of 25 log-spaced top quantiles, which favours the

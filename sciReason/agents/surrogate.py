@@ -52,7 +52,9 @@ def _tanimoto(a: Any, b: Any) -> Any:
 class GPScreen:
     """Rank proposals by GP upper confidence bound (see module docstring)."""
 
-    def __init__(self, domain: str, *, train_size: int = 1000, noise: float = 1e-2, alphabet: str = "") -> None:
+    def __init__(
+        self, domain: str, *, train_size: int = 1000, noise: float = 1e-2, alphabet: str = ""
+    ) -> None:
         self.domain, self.train_size, self.noise, self.alphabet = domain, train_size, noise, alphabet
         self._cache: dict[str, Any] = {}
 
@@ -65,7 +67,9 @@ class GPScreen:
                 self._cache[k] = row
         return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
 
-    def rank(self, records: Sequence[Record], keys: Sequence[str], n: int, rng: random.Random, beta: float) -> list[str]:
+    def rank(
+        self, records: Sequence[Record], keys: Sequence[str], n: int, rng: random.Random, beta: float
+    ) -> list[str]:
         """The ``n`` keys with the highest UCB (all keys, in order, when there is too little data)."""
         import numpy as np
         import scipy.linalg

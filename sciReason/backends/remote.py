@@ -112,6 +112,7 @@ class RemoteBackend(BackendBase):
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout, connect=5.0)
         self._headers = {"user-agent": "sciReason", **(headers or {})}
         key = api_key if api_key is not None else settings.api_key()
+        self._secret = key or None  # only for redaction: a server may echo the key in an error message
         if key:
             self._headers["authorization"] = f"Bearer {key}"
         self._client = http_client if isinstance(http_client, httpx.Client) else None
@@ -345,6 +346,8 @@ class RemoteBackend(BackendBase):
                 text = detail.get("message", text) if isinstance(detail, dict) else str(detail)
             except (ValueError, AttributeError):
                 pass
+            if self._secret:
+                text = text.replace(self._secret, "***")
             err = BackendHTTPError(
                 f"{self.base_url} returned HTTP {response.status_code}: {text}", response.status_code, text
             )

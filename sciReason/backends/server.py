@@ -197,6 +197,7 @@ class ChatServer:
         self._queue: asyncio.Queue[_Pending] | None = None
         self._server: asyncio.AbstractServer | None = None
         self._loop_task: asyncio.Task[None] | None = None
+        self._connections: dict[asyncio.Task[Any], asyncio.StreamWriter] = {}
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -216,23 +217,23 @@ class ChatServer:
             self._server.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
+        for writer in list(self._connections.values()):  # idle keep-alive connections end their handlers
+            writer.close()
+        if self._connections:
+            await asyncio.wait(list(self._connections), timeout=5.0)
         if self._loop_task is not None:
             self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
+            await asyncio.gather(self._loop_task, return_exceptions=True)
 
     # ------------------------------------------------------------------ batching
     async def _batch_loop(self) -> None:
         assert self._queue is not None
-        loop = asyncio.get_running_loop()
         while True:
             batch = [await self._queue.get()]
-            deadline = loop.time() + self.batch_wait
-            while len(batch) < self.max_batch_size:
-                try:
-                    batch.append(await asyncio.wait_for(self._queue.get(), max(0.0, deadline - loop.time())))
-                except asyncio.TimeoutError:
-                    break
+            if self.batch_wait > 0 and self._queue.qsize() < self.max_batch_size - 1:
+                await asyncio.sleep(self.batch_wait)  # let concurrent requests catch up
+            while len(batch) < self.max_batch_size and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             live = [p for p in batch if not p.future.done()]
             self.stats.cancelled += len(batch) - len(live)
             if not live:
@@ -256,6 +257,9 @@ class ChatServer:
 
     # ------------------------------------------------------------------ HTTP
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections[task] = writer
         try:
             while True:
                 request = await _read_request(reader)
@@ -274,6 +278,8 @@ class ChatServer:
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             pass
         finally:
+            if task is not None:
+                self._connections.pop(task, None)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()

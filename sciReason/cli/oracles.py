@@ -14,7 +14,9 @@ import typer
 from sciReason.cli._common import cli_errors
 from sciReason.errors import InputError
 
-oracles_app = typer.Typer(help="List oracles and score candidates against a design target.", no_args_is_help=True)
+oracles_app = typer.Typer(
+    help="List oracles and score candidates against a design target.", no_args_is_help=True
+)
 
 _COLUMNS = ("smiles", "sequence", "candidate", "input")
 
@@ -40,7 +42,9 @@ def read_candidates(path: Path) -> list[str]:
         fields = {f.lower().strip(): f for f in (rows[0].keys() if rows else [])}
         col = next((fields[c] for c in _COLUMNS if c in fields), None)
         if col is None:
-            raise InputError(f"{str(path)!r} has no column named one of {', '.join(_COLUMNS)} (found: {', '.join(fields)})")
+            raise InputError(
+                f"{str(path)!r} has no column named one of {', '.join(_COLUMNS)} (found: {', '.join(fields)})"
+            )
         return [r[col].strip() for r in rows]
     return [ln.split()[0] for ln in lines]
 
@@ -66,7 +70,8 @@ def list_cmd(
     from rich.table import Table
 
     table = Table(title=f"{len(infos)} oracles and prefixes")
-    for col in ("name", "kind", "domain", "usage", "description"):
+    table.add_column("name", no_wrap=True)
+    for col in ("kind", "domain", "usage", "description"):
         table.add_column(col, overflow="fold")
     for i in infos:
         desc = i.description if i.available else f"[red]unavailable[/red]: {i.reason}"
@@ -76,10 +81,19 @@ def list_cmd(
 
 @oracles_app.command("score")
 def score_cmd(
-    file: Annotated[Path | None, typer.Argument(help="candidates: one per line, or CSV with a smiles/sequence column; '-' = stdin")] = None,
-    target: Annotated[str, typer.Option("--target", "-t", help="e.g. \"qed>0.8, sa<3\" or pmo:celecoxib_rediscovery")] = "",
-    smiles: Annotated[list[str] | None, typer.Option("--smiles", "-s", help="a candidate given inline (repeatable)")] = None,
-    pareto: Annotated[bool, typer.Option("--pareto", help="treat the terms as a multi-objective (Pareto) target")] = False,
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="candidates: one per line, or CSV with a smiles/sequence column; '-' = stdin"),
+    ] = None,
+    target: Annotated[
+        str, typer.Option("--target", "-t", help='e.g. "qed>0.8, sa<3" or pmo:celecoxib_rediscovery')
+    ] = "",
+    smiles: Annotated[
+        list[str] | None, typer.Option("--smiles", "-s", help="a candidate given inline (repeatable)")
+    ] = None,
+    pareto: Annotated[
+        bool, typer.Option("--pareto", help="treat the terms as a multi-objective (Pareto) target")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON lines instead of a table")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write CSV (or .jsonl) here")] = None,
 ) -> None:

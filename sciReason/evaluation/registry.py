@@ -35,6 +35,9 @@ class MetricSpec:
     comparable_to_reference: bool = True
     note: str = ""
     unit: str = "fraction"  # fraction (0..1), correlation, error (task units), count, ratio, characters
+    # True when the value differs from the reference ONLY in how failures are counted: with every answer
+    # parsed, both give the same number and the line is marked comparable.
+    differs_only_on_failures: bool = False
 
 
 def _exact_match(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
@@ -296,7 +299,21 @@ _SPECS = [
     ),
 ]
 
-METRICS: dict[str, MetricSpec] = {s.name: s for s in _SPECS}
+_FAILURE_ONLY = (
+    "maccs_fts",
+    "morgan_count_fts",
+    "rmse",
+    "mae",
+    "mad_mae_ratio",
+    "auc",
+    "auc_hard",
+    "f1",
+    "selfies_bleu",
+    "levenshtein",
+)
+METRICS: dict[str, MetricSpec] = {
+    s.name: replace(s, differs_only_on_failures=s.name in _FAILURE_ONLY) for s in _SPECS
+}
 
 # Per-task metric parameters, by exact task id.
 TASK_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
@@ -311,7 +328,7 @@ TASK_NOTES: dict[tuple[str, str], tuple[bool, str]] = {
     **{
         (t, m): (False, "no LLM judge; yes/no read with word boundaries")
         for t in ("solubility", "stability", "human_ppi", "yeast_ppi")
-        for m in ("accuracy",)
+        for m in ("accuracy", "precision", "recall", "f1")
     },
     **{
         (t, "accuracy"): (False, "answer tag parsed (reference compared whole raw strings: OPI key bug)")
@@ -354,6 +371,8 @@ def compute(
     override = TASK_NOTES.get((spec.id, metric))
     if override:
         comparable, note = override[0], f"{note}; {override[1]}" if note else override[1]
+    if mspec.differs_only_on_failures and not comparable and not override and res.n and res.n_parsed == res.n:
+        comparable, note = True, f"{note} (every answer parsed: same value as the reference policy)"
     if res.value is None:
         comparable = False
     return replace(res, comparable=comparable, note=note)

@@ -145,23 +145,40 @@ def write_summary(summary: Mapping[str, Any], out_dir: Path) -> None:
 
 
 def console_table(summary: Mapping[str, Any]) -> Any:
-    """A rich Table of every metric line (imported lazily: rich is only needed by the CLI)."""
+    """A rich Table of every metric line (imported lazily: rich is only needed by the CLI).
+
+    Lines that are not comparable to the reference point to a numbered note printed in the caption.
+    """
     from rich.table import Table
 
-    table = Table(title="sciReason eval", show_lines=False)
-    for col in ("task", "metric", "value", "n", "parsed", "coverage", "comparable"):
-        table.add_column(col, justify="right" if col in ("value", "n", "parsed", "coverage") else "left")
+    notes: dict[str, int] = {}
+    rows = []
     for task, t in summary["tasks"].items():
         for m in t["metrics"]:
-            comp = "yes" if m["comparable"] else f"no: {m['reason'] or m['note']}"
+            comp = "yes"
+            if not m["comparable"]:
+                text = f"{m['metric']}: {m['reason'] or m['note']}"
+                comp = f"no [{notes.setdefault(text, len(notes) + 1)}]"
             arrow = "↑" if m["higher_is_better"] else "↓"
-            table.add_row(
-                task,
-                f"{m['metric']} {arrow}",
-                _fmt(m["value"]),
-                str(m["n"]),
-                str(m["n_parsed"]),
-                f"{m['coverage']:.3f}",
-                comp,
+            rows.append(
+                (
+                    task,
+                    f"{m['metric']} {arrow}",
+                    _fmt(m["value"]),
+                    str(m["n"]),
+                    str(m["n_parsed"]),
+                    f"{m['coverage']:.3f}",
+                    comp,
+                )
             )
+    caption = "\n".join(f"[{i}] {text}" for text, i in notes.items()) or None
+    table = Table(title="sciReason eval", caption=caption, caption_justify="left")
+    for col in ("task", "metric", "value", "n", "parsed", "coverage", "comparable"):
+        table.add_column(
+            col,
+            justify="right" if col in ("value", "n", "parsed", "coverage") else "left",
+            no_wrap=col in ("metric", "value"),
+        )
+    for row in rows:
+        table.add_row(*row)
     return table

@@ -102,6 +102,13 @@ def _prediction_row(rec: Mapping[str, Any], outcome: Any) -> dict[str, Any]:
     return row
 
 
+def _model_input(spec: Any, value: Any) -> Any:
+    """Unconditional tasks take no input: an empty string in the data means "none"."""
+    if spec.input_kind == "none" and (value is None or (isinstance(value, str) and not value.strip())):
+        return None
+    return value
+
+
 @dataclass
 class EvalConfig:
     """What one ``sciReason eval`` run does (the CLI's pydantic config is converted into this)."""
@@ -141,7 +148,8 @@ def generate_predictions(
                 progress(task_id, finished, total)
             for start in range(0, len(todo), cfg.batch_size):
                 batch = todo[start : start + cfg.batch_size]
-                outcomes = client.run(spec, [r.get("input") for r in batch], max_attempts=1, **cfg.overrides)
+                inputs = [_model_input(spec, r.get("input")) for r in batch]
+                outcomes = client.run(spec, inputs, max_attempts=1, **cfg.overrides)
                 _append_jsonl(path, (_prediction_row(r, o) for r, o in zip(batch, outcomes, strict=True)))
                 finished += len(batch)
                 if progress:

@@ -190,7 +190,9 @@ def load_legacy_sklearn(path: str | Path) -> Any:
         except OracleError:
             raise
         except Exception as exc:  # noqa: BLE001 - any unpickling failure is a broken model file
-            raise OracleError(f"could not load the scikit-learn model {p}: {type(exc).__name__}: {exc}") from exc
+            raise OracleError(
+                f"could not load the scikit-learn model {p}: {type(exc).__name__}: {exc}"
+            ) from exc
     versions = {
         str(w.message).split("from version ")[-1].split(" ")[0]
         for w in caught

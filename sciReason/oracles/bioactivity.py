@@ -39,6 +39,7 @@ __all__ = [
     "BIOACTIVITY_MODELS",
     "BioactivityOracle",
     "ModelSpec",
+    "bioactivity_objective",
     "bioactivity_oracle",
     "model_path",
     "molscore_data_dir",
@@ -126,7 +127,9 @@ def model_path(name: str, variant: Variant = "current") -> Path:
 def _spec(name: str) -> ModelSpec:
     key = name.strip().lower() if isinstance(name, str) else name
     if key not in BIOACTIVITY_MODELS:
-        raise OracleError(f"unknown bioactivity model {name!r}; choose one of {', '.join(BIOACTIVITY_MODELS)}")
+        raise OracleError(
+            f"unknown bioactivity model {name!r}; choose one of {', '.join(BIOACTIVITY_MODELS)}"
+        )
     return BIOACTIVITY_MODELS[key]
 
 
@@ -231,7 +234,9 @@ class BioactivityOracle:
         return self.score_mols([mol_from_smiles(c) for c in candidates])
 
 
-def bioactivity_oracle(name: str, *, variant: Variant = "current", path: str | Path | None = None) -> BioactivityOracle:
+def bioactivity_oracle(
+    name: str, *, variant: Variant = "current", path: str | Path | None = None
+) -> BioactivityOracle:
     """Build the PMO bioactivity oracle ``name`` (``drd2``, ``gsk3b``, ``jnk3``).
 
     Raises:
@@ -239,6 +244,26 @@ def bioactivity_oracle(name: str, *, variant: Variant = "current", path: str | P
         OracleError: unknown name or variant.
     """
     return BioactivityOracle(name, variant=variant, path=path)
+
+
+def bioactivity_objective(name: str, *, variant: Variant = "current") -> Any:
+    """The PMO objective for ``pmo:drd2|gsk3b|jnk3``: the model's P(active) as the value, unchanged.
+
+    A one-term :class:`~sciReason.oracles.objective.CompositeObjective` (arithmetic aggregation, so the
+    value is exactly the probability); ``Scored.terms`` holds it under the model's name.
+    """
+    from sciReason.oracles.modifiers import Identity
+    from sciReason.oracles.objective import CompositeObjective, Term
+
+    oracle = bioactivity_oracle(name, variant=variant)
+    term = Term(name=oracle.name, oracle=oracle, transform=Identity(), weight=1.0, source=oracle.name)
+    return CompositeObjective(
+        [term],
+        name=f"pmo:{oracle.name}",
+        domain="molecule",
+        aggregate="arithmetic",
+        description=f"PMO {oracle.description}",
+    )
 
 
 def _register() -> None:
@@ -257,7 +282,9 @@ def _register() -> None:
         return factory
 
     for key, spec in BIOACTIVITY_MODELS.items():
-        register_oracle(key, make(key), description=spec.description, domain="molecule", signature=key, replace=True)
+        register_oracle(
+            key, make(key), description=spec.description, domain="molecule", signature=key, replace=True
+        )
 
 
 _register()

@@ -169,7 +169,9 @@ class BudgetedOracle:
                 if k is None or k in self.buffer:
                     continue
                 if len(self.buffer) >= self.budget:
-                    raise InputError(f"pre-loaded history has more than the budget of {self.budget} candidates")
+                    raise InputError(
+                        f"pre-loaded history has more than the budget of {self.budget} candidates"
+                    )
                 self.buffer[k] = (None if value is None else float(value), len(self.buffer) + 1)
                 added += 1
         return added

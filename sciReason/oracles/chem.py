@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sciReason.oracles.base import Direction
+from sciReason.oracles.fingerprints import FINGERPRINTS, fingerprint, tanimoto
 from sciReason.oracles.registry import register_oracle
 from sciReason.representations import mol_from_smiles, parse_formula
 
@@ -34,8 +35,6 @@ __all__ = [
     "smarts",
     "tanimoto",
 ]
-
-FINGERPRINTS = ("ecfp4", "ecfp6", "fcfp4", "fcfp6", "ap", "tt", "maccs", "rdkit", "phco")
 
 
 class MolOracle:
@@ -96,67 +95,6 @@ class _Validity(MolOracle):
 
     def score_mols(self, mols: Sequence[Any]) -> list[float | None]:
         return [0.0 if m is None else 1.0 for m in mols]
-
-
-# --- fingerprints -----------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=None)
-def _generator(kind: str, count: bool) -> Any:
-    from rdkit.Chem import rdFingerprintGenerator as G
-
-    feat = G.GetMorganFeatureAtomInvGen
-    if kind in ("ecfp4", "ecfp6", "fcfp4", "fcfp6"):
-        radius = 2 if kind.endswith("4") else 3
-        inv = feat() if kind.startswith("f") else None
-        size = 2048
-        if inv is not None:
-            return G.GetMorganGenerator(radius=radius, atomInvariantsGenerator=inv, fpSize=size)
-        return G.GetMorganGenerator(radius=radius, fpSize=size)
-    if kind == "ap":
-        return G.GetAtomPairGenerator(maxDistance=10, fpSize=2048)
-    if kind == "tt":
-        return G.GetTopologicalTorsionGenerator(fpSize=2048)
-    if kind == "rdkit":
-        return G.GetRDKitFPGenerator(fpSize=2048)
-    raise ValueError(kind)
-
-
-def fingerprint(mol: Any, kind: str = "ecfp4", count: bool = True) -> Any:
-    """The fingerprint of ``mol`` (``kind`` in :data:`FINGERPRINTS`), for :func:`tanimoto`.
-
-    Count fingerprints are unhashed sparse count vectors (GuacaMol's ECFP/FCFP/AP); ``count=False``
-    gives 2048-bit vectors. ``maccs``, ``rdkit`` and ``phco`` are always bit vectors.
-    """
-    kind = kind.lower()
-    if kind not in FINGERPRINTS:
-        raise ValueError(f"unknown fingerprint {kind!r}; choose one of {', '.join(FINGERPRINTS)}")
-    if kind == "maccs":
-        from rdkit.Chem import MACCSkeys
-
-        return MACCSkeys.GenMACCSKeys(mol)
-    if kind == "phco":
-        from rdkit.Chem.Pharm2D import Generate
-
-        return Generate.Gen2DFingerprint(mol, _gobbi_factory())
-    gen = _generator(kind, count)
-    if kind == "rdkit":
-        return gen.GetFingerprint(mol)
-    return gen.GetSparseCountFingerprint(mol) if count else gen.GetFingerprint(mol)
-
-
-@functools.lru_cache(maxsize=1)
-def _gobbi_factory() -> Any:
-    from rdkit.Chem.Pharm2D import Gobbi_Pharm2D
-
-    return Gobbi_Pharm2D.factory
-
-
-def tanimoto(fp_a: Any, fp_b: Any) -> float:
-    """RDKit Tanimoto similarity of two fingerprints of the same kind."""
-    from rdkit import DataStructs
-
-    return float(DataStructs.TanimotoSimilarity(fp_a, fp_b))
 
 
 def _reference_mol(smiles: str, what: str) -> Any:
@@ -267,7 +205,7 @@ def sa_score(mol: Any) -> float:
     return float(_sascorer().calculateScore(mol))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _catalog(name: str) -> Any:
     from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
@@ -327,9 +265,17 @@ def _qed(mol: Any) -> float:
     return float(QED.qed(mol))
 
 
-_SIMPLE: dict[str, tuple[Callable[[Any], float], Direction, tuple[float, float] | None, float | None, str]] = {
+_SIMPLE: dict[
+    str, tuple[Callable[[Any], float], Direction, tuple[float, float] | None, float | None, str]
+] = {
     "qed": (_qed, "maximize", (0.0, 1.0), 0.1, "quantitative estimate of drug-likeness (RDKit QED)"),
-    "sa": (sa_score, "minimize", (1.0, 10.0), 1.0, "synthetic accessibility, 1 easy .. 10 hard (RDKit Contrib)"),
+    "sa": (
+        sa_score,
+        "minimize",
+        (1.0, 10.0),
+        1.0,
+        "synthetic accessibility, 1 easy .. 10 hard (RDKit Contrib)",
+    ),
     "logp": (_d("MolLogP"), "maximize", None, 1.0, "Crippen logP"),
     "tpsa": (_d("TPSA"), "maximize", None, 20.0, "topological polar surface area (A^2)"),
     "mw": (_d("MolWt"), "maximize", None, 50.0, "molecular weight (g/mol)"),
@@ -341,10 +287,28 @@ _SIMPLE: dict[str, tuple[Callable[[Any], float], Direction, tuple[float, float] 
     "heavy_atoms": (_d("HeavyAtomCount"), "maximize", None, 3.0, "heavy-atom count"),
     "fsp3": (_r("CalcFractionCSP3"), "maximize", (0.0, 1.0), 0.1, "fraction of sp3 carbons"),
     "bertz": (_d("BertzCT"), "maximize", None, 30.0, "Bertz complexity index"),
-    "lipinski_violations": (_lipinski_violations, "minimize", (0.0, 4.0), 0.5, "number of Lipinski rule-of-5 violations"),
-    "lipinski": (lambda m: float(_lipinski_violations(m) <= 1), "maximize", (0.0, 1.0), 0.5, "1 if at most one Lipinski violation"),
+    "lipinski_violations": (
+        _lipinski_violations,
+        "minimize",
+        (0.0, 4.0),
+        0.5,
+        "number of Lipinski rule-of-5 violations",
+    ),
+    "lipinski": (
+        lambda m: float(_lipinski_violations(m) <= 1),
+        "maximize",
+        (0.0, 1.0),
+        0.5,
+        "1 if at most one Lipinski violation",
+    ),
     "veber": (_veber, "maximize", (0.0, 1.0), 0.5, "1 if rotatable bonds <= 10 and TPSA <= 140 (Veber)"),
-    "pains": (_alerts("PAINS"), "minimize", None, 0.5, "number of PAINS alerts (A+B+C); use pains=0 or pains<0.5"),
+    "pains": (
+        _alerts("PAINS"),
+        "minimize",
+        None,
+        0.5,
+        "number of PAINS alerts (A+B+C); use pains=0 or pains<0.5",
+    ),
     "brenk": (_alerts("BRENK"), "minimize", None, 0.5, "number of Brenk structural alerts"),
 }
 
@@ -360,7 +324,9 @@ def _simple_factory(name: str) -> Callable[[], MolOracle]:
 
 
 def validity() -> MolOracle:
-    return _Validity("valid", lambda m: 1.0, description="1 if RDKit parses the SMILES, else 0", bounds=(0.0, 1.0))
+    return _Validity(
+        "valid", lambda m: 1.0, description="1 if RDKit parses the SMILES, else 0", bounds=(0.0, 1.0)
+    )
 
 
 def no_smarts(pattern: str) -> MolOracle:
@@ -370,7 +336,12 @@ def no_smarts(pattern: str) -> MolOracle:
 def atom_count(element: str) -> MolOracle:
     if not isinstance(element, str) or parse_formula(element) != {element: 1}:
         raise ValueError(f"{element!r} is not an element symbol")
-    return MolOracle(f"atom_count({element})", lambda m: float(_atom_count(m, element)), scale=1.0, description=f"number of {element} atoms")
+    return MolOracle(
+        f"atom_count({element})",
+        lambda m: float(_atom_count(m, element)),
+        scale=1.0,
+        description=f"number of {element} atoms",
+    )
 
 
 def isomer(formula: str, mean: str = "geometric") -> MolOracle:
@@ -393,15 +364,40 @@ def formula(formula: str) -> MolOracle:
 
         return float(parse_formula(rdMolDescriptors.CalcMolFormula(mol)) == target)
 
-    return MolOracle(f"formula({formula})", fn, description=f"1 if the molecular formula is exactly {formula}", bounds=(0.0, 1.0), scale=0.5)
+    return MolOracle(
+        f"formula({formula})",
+        fn,
+        description=f"1 if the molecular formula is exactly {formula}",
+        bounds=(0.0, 1.0),
+        scale=0.5,
+    )
 
 
 for _name, (_fn, _dir, _b, _s, _desc) in _SIMPLE.items():
     register_oracle(_name, _simple_factory(_name), description=_desc, domain="molecule")
 register_oracle("valid", validity, description="1 if RDKit parses the SMILES, else 0")
-register_oracle("sim", similarity, description="Tanimoto similarity to a reference", signature="sim(smiles, fp=ecfp4, count=true)")
+register_oracle(
+    "sim",
+    similarity,
+    description="Tanimoto similarity to a reference",
+    signature="sim(smiles, fp=ecfp4, count=true)",
+)
 register_oracle("smarts", smarts, description="1 if the SMARTS is present", signature="smarts(pattern)")
-register_oracle("no_smarts", no_smarts, description="1 if the SMARTS is absent", signature="no_smarts(pattern)")
-register_oracle("atom_count", atom_count, description="number of atoms of an element (H included)", signature="atom_count(element)")
-register_oracle("isomer", isomer, description="GuacaMol isomer score for a formula", signature="isomer(formula, mean=geometric)")
-register_oracle("formula", formula, description="1 if the molecular formula matches exactly", signature="formula(formula)")
+register_oracle(
+    "no_smarts", no_smarts, description="1 if the SMARTS is absent", signature="no_smarts(pattern)"
+)
+register_oracle(
+    "atom_count",
+    atom_count,
+    description="number of atoms of an element (H included)",
+    signature="atom_count(element)",
+)
+register_oracle(
+    "isomer",
+    isomer,
+    description="GuacaMol isomer score for a formula",
+    signature="isomer(formula, mean=geometric)",
+)
+register_oracle(
+    "formula", formula, description="1 if the molecular formula matches exactly", signature="formula(formula)"
+)

@@ -69,7 +69,9 @@ def call_oracle(oracle: Any, items: Sequence[Any], *, use_mols: bool = False) ->
     try:
         out = list(fn(list(items)))
     except Exception as batch_exc:  # noqa: BLE001 - isolate the failing items
-        logger.warning("oracle %s failed on a batch of %d (%s); retrying item by item", name, len(items), batch_exc)
+        logger.warning(
+            "oracle %s failed on a batch of %d (%s); retrying item by item", name, len(items), batch_exc
+        )
         out = []
         first: BaseException | None = None
         for item in items:
@@ -144,7 +146,9 @@ class CompositeObjective:
         self.multi_objective = multi_objective
         self.term_names = tuple(names)
         self.weights = tuple(float(t.weight) for t in terms)
-        self.description = description or f"{aggregate} mean of: " + ", ".join(t.source or t.name for t in terms)
+        self.description = description or f"{aggregate} mean of: " + ", ".join(
+            t.source or t.name for t in terms
+        )
 
     def __repr__(self) -> str:
         return f"CompositeObjective({self.name!r}, domain={self.domain!r}, multi_objective={self.multi_objective})"
@@ -156,17 +160,25 @@ class CompositeObjective:
         raw: list[list[float | None]] = []
         for term in self.terms:
             use_mols = self.domain == "molecule" and hasattr(term.oracle, "score_mols")
-            items = [parsed[i] for i in idx] if use_mols or self.domain != "molecule" else [candidates[i] for i in idx]
+            items = (
+                [parsed[i] for i in idx]
+                if use_mols or self.domain != "molecule"
+                else [candidates[i] for i in idx]
+            )
             raw.append(call_oracle(term.oracle, items, use_mols=use_mols))
         agg = geometric_mean if self.aggregate == "geometric" else arithmetic_mean
-        out: list[Scored] = [Scored(None, (None,) * len(self.terms), dict.fromkeys(self.term_names)) for _ in candidates]
+        out: list[Scored] = [
+            Scored(None, (None,) * len(self.terms), dict.fromkeys(self.term_names)) for _ in candidates
+        ]
         for j, i in enumerate(idx):
             values = [r[j] for r in raw]
             des: list[float | None] = []
             for term, v in zip(self.terms, values, strict=True):
                 d = _clean(term.transform(v)) if v is not None else None
                 des.append(None if d is None else min(1.0, max(0.0, d)))
-            total = None if any(d is None for d in des) else agg([d for d in des if d is not None], self.weights)
+            total = (
+                None if any(d is None for d in des) else agg([d for d in des if d is not None], self.weights)
+            )
             out[i] = Scored(total, tuple(des), dict(zip(self.term_names, values, strict=True)))
         return out
 

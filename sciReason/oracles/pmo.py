@@ -173,7 +173,11 @@ def _valsartan() -> list[Component]:
 # name -> (aggregate, builder, description)
 _DEFINITIONS: dict[str, tuple[str, Callable[[], list[Component]], str]] = {
     "qed": ("geometric", lambda: [Component("qed", _qed)], "RDKit QED"),
-    "celecoxib_rediscovery": ("geometric", lambda: _rediscovery("celecoxib", CELECOXIB), "ECFP4 Tanimoto to celecoxib"),
+    "celecoxib_rediscovery": (
+        "geometric",
+        lambda: _rediscovery("celecoxib", CELECOXIB),
+        "ECFP4 Tanimoto to celecoxib",
+    ),
     "troglitazone_rediscovery": (
         "geometric",
         lambda: _rediscovery("troglitazone", TROGLITAZONE),
@@ -195,7 +199,11 @@ _DEFINITIONS: dict[str, tuple[str, Callable[[], list[Component]], str]] = {
         "atom-pair Tanimoto to mestranol, clipped at 0.75",
     ),
     "isomers_c7h8n2o2": ("geometric", lambda: [_isomer("C7H8N2O2")], "isomer score for C7H8N2O2"),
-    "isomers_c9h10n2o2pf2cl": ("geometric", lambda: [_isomer("C9H10N2O2PF2Cl")], "isomer score for C9H10N2O2PF2Cl"),
+    "isomers_c9h10n2o2pf2cl": (
+        "geometric",
+        lambda: [_isomer("C9H10N2O2PF2Cl")],
+        "isomer score for C9H10N2O2PF2Cl",
+    ),
     "median1": (
         "geometric",
         lambda: [_sim("camphor", CAMPHOR, "ecfp4"), _sim("menthol", MENTHOL, "ecfp4")],
@@ -245,7 +253,10 @@ _DEFINITIONS: dict[str, tuple[str, Callable[[], list[Component]], str]] = {
     ),
     "amlodipine_mpo": (
         "geometric",
-        lambda: [_sim("amlodipine", AMLODIPINE, "ecfp4"), Component("rings", _desc("rings"), Gaussian(3, 0.5))],
+        lambda: [
+            _sim("amlodipine", AMLODIPINE, "ecfp4"),
+            Component("rings", _desc("rings"), Gaussian(3, 0.5)),
+        ],
         "similar to amlodipine (ECFP4) with three rings",
     ),
     "sitagliptin_mpo": (
@@ -292,7 +303,7 @@ _DEFINITIONS: dict[str, tuple[str, Callable[[], list[Component]], str]] = {
 PMO_TASKS: tuple[str, ...] = tuple(sorted(_DEFINITIONS))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pmo_objective(name: str) -> PMOObjective:
     """The PMO objective ``name`` (one of :data:`PMO_TASKS`); built once, then shared (it is stateless).
 
@@ -314,7 +325,9 @@ def _prefix_factory(body: str, *, text: str = "", offset: int = 0) -> PMOObjecti
     try:
         return pmo_objective(stripped)
     except ValueError as exc:
-        raise TargetSyntaxError(str(exc), text=text or body, position=offset + lead, token=stripped or " ") from None
+        raise TargetSyntaxError(
+            str(exc), text=text or body, position=offset + lead, token=stripped or " "
+        ) from None
 
 
 def _term_factory(name: str) -> Callable[[], PMOObjective]:

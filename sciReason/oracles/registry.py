@@ -96,7 +96,9 @@ _builtins_loaded = False
 
 def _check_name(name: str) -> None:
     if not name or not (name[0].isalpha() and name.replace("_", "a").isalnum()) or name != name.lower():
-        raise ValueError(f"oracle name {name!r} must be lower-case letters, digits and '_', starting with a letter")
+        raise ValueError(
+            f"oracle name {name!r} must be lower-case letters, digits and '_', starting with a letter"
+        )
 
 
 def register_oracle(
@@ -161,6 +163,10 @@ def _import(module: str) -> bool:
             _FAILED[module] = str(exc) or type(exc).__name__
             logger.debug("oracle module %s unavailable: %s", module, exc)
             return False
+        except Exception as exc:  # noqa: BLE001 - a broken plug-in must not break listing the others
+            _FAILED[module] = f"{type(exc).__name__}: {exc}"
+            logger.warning("oracle module %s failed to import: %s", module, exc, exc_info=True)
+            return False
         _LOADED.add(module)
         return True
 
@@ -188,7 +194,9 @@ def _unavailable(name: str, kind: str) -> MissingDependencyError | None:
         return None
     module, _, _, pip = _LAZY[name]
     why = _FAILED.get(module, f"module {module} did not register {kind} {name!r}")
-    return MissingDependencyError(f"oracle {name!r} is unavailable ({why}). Install its dependencies with: {pip}")
+    return MissingDependencyError(
+        f"oracle {name!r} is unavailable ({why}). Install its dependencies with: {pip}"
+    )
 
 
 def _all_names() -> list[str]:
@@ -223,7 +231,9 @@ def _term_entry(name: str) -> _Entry:
         entry = _TERMS.get(name)
     if entry is None:
         known = ", ".join(sorted(_TERMS))
-        raise UnknownTaskError(f"unknown oracle {name!r}; known oracles: {known} (see `sciReason oracles list`)")
+        raise UnknownTaskError(
+            f"unknown oracle {name!r}; known oracles: {known} (see `sciReason oracles list`)"
+        )
     return entry
 
 
@@ -280,7 +290,9 @@ def list_oracles(domain: str | None = None, kind: Kind | None = None) -> list[Or
             present = name in (_PREFIXES if k == "prefix" else _TERMS)
             if not present and k == "prefix" and module in _LOADED:
                 # The module loaded but kept the generic parser: ``prefix:`` + a term list over its domain.
-                infos.append(OracleInfo(name, k, dom, f"{dom} term list, e.g. {name}:gravy<0", f"{name}:TERMS", module))
+                infos.append(
+                    OracleInfo(name, k, dom, f"{dom} term list, e.g. {name}:gravy<0", f"{name}:TERMS", module)
+                )
             elif not present:
                 why = _FAILED.get(module, f"{module} did not register it")
                 infos.append(OracleInfo(name, k, dom, "", name, module, False, f"{why}; {pip}"))

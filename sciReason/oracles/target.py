@@ -23,6 +23,7 @@ Every malformed target raises :class:`~sciReason.errors.TargetSyntaxError` point
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from dataclasses import dataclass
@@ -124,7 +125,9 @@ def _build_oracle(
         return registry.get_oracle(name, *args, **kwargs)
     except MissingDependencyError:
         raise
-    except UnknownTaskError:
+    except UnknownTaskError as exc:
+        if registry.has_term(name):  # the oracle exists; one of its arguments named something unknown
+            raise _err(f"bad arguments for {name!r}: {exc}", text, pos, call) from None
         known = sorted(i.name for i in registry.list_oracles(kind="term"))
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}"
@@ -139,7 +142,8 @@ def _parse_term(text: str, start: int, end: int, domain: str | None = None) -> t
     cur = _Cursor(text, start, end)
     cur.skip_ws()
     if cur.pos >= end:
-        raise _err("empty term (two commas in a row, or a trailing comma?)", text, start, text[start:end] or ",")
+        at = start if start < len(text) and text[start] == "," else max(0, start - 1)
+        raise _err("empty term (two commas in a row, or a trailing comma?)", text, at, ",")
     m = _NAME.match(text, cur.pos, end)
     if not m:
         tok = text[cur.pos : end].strip().split()[0]
@@ -168,7 +172,7 @@ def _parse_term(text: str, start: int, end: int, domain: str | None = None) -> t
             else:
                 args.append(_coerce(raw))
         cur.pos = i + 1
-    call = text[name_pos : cur.pos].strip()
+    call = name + text[m.end() : cur.pos].strip()  # names are case-insensitive, arguments (SMILES) are not
     oracle = _build_oracle(name, args, kwargs, text, name_pos, call, domain)
     transform: Any
     cur.skip_ws()
@@ -182,7 +186,12 @@ def _parse_term(text: str, start: int, end: int, domain: str | None = None) -> t
             cur.pos += 2
             hi = cur.number(f"the upper end of '{call}={lo:g}..'")
             if hi < lo:
-                raise _err(f"empty range {lo:g}..{hi:g} (low end above high end)", text, op_pos, text[op_pos : cur.pos])
+                raise _err(
+                    f"empty range {lo:g}..{hi:g} (low end above high end)",
+                    text,
+                    op_pos,
+                    text[op_pos : cur.pos],
+                )
     scale = None
     if cur.peek("~"):
         cur.pos += 1
@@ -213,7 +222,13 @@ def _parse_term(text: str, start: int, end: int, domain: str | None = None) -> t
             )
         b0, b1 = float(bounds[0]), float(bounds[1])
         maximize = getattr(oracle, "direction", "maximize") == "maximize"
-        transform = Identity() if (b0, b1) == (0.0, 1.0) and maximize else Rescale(b0, b1) if maximize else Rescale(b1, b0)
+        transform = (
+            Identity()
+            if (b0, b1) == (0.0, 1.0) and maximize
+            else Rescale(b0, b1)
+            if maximize
+            else Rescale(b1, b0)
+        )
     else:
         assert lo is not None
         s = scale if scale is not None else _default_scale(oracle, lo)
@@ -238,7 +253,9 @@ def parse_terms(
     """
     end = len(text) if end is None else end
     if not text[start:end].strip():
-        raise _err("empty target: name at least one property, e.g. 'qed>0.8'", text, start, text[start:end] or " ")
+        raise _err(
+            "empty target: name at least one property, e.g. 'qed>0.8'", text, start, text[start:end] or " "
+        )
     terms: list[Term] = []
     dom: str | None = domain
     for a, b in _split_top(text, start, end):
@@ -246,13 +263,16 @@ def parse_terms(
         term_dom = getattr(term.oracle, "domain", "molecule") or "molecule"
         if term_dom != "any" and dom is not None and term_dom != dom:
             pos = a + len(text[a:b]) - len(text[a:b].lstrip())
-            raise _err(f"{name!r} scores {term_dom} candidates but this target is about {dom}s", text, pos, name)
+            raise _err(
+                f"{name!r} scores {term_dom} candidates but this target is about {dom}s", text, pos, name
+            )
         if term_dom != "any":
             dom = term_dom
-        if any(t.name == term.name for t in terms):
+        if any(t.source == term.source or t.name == term.source for t in terms):
+            lead = len(text[a:b]) - len(text[a:b].lstrip())
+            raise _err(f"term {term.source!r} appears twice", text, a + lead, text[a:b].strip())
+        if any(t.name == term.name for t in terms):  # logp>1, logp<3: key the second by its full text
             term = Term(term.source, term.oracle, term.transform, term.weight, term.source)
-            if any(t.name == term.name for t in terms):
-                raise _err(f"term {term.source!r} appears twice", text, a, text[a:b].strip())
         terms.append(term)
     if pareto and len(terms) < 2:
         raise _err("pareto: needs at least two terms to trade off", text, start, text[start:end].strip())
@@ -302,9 +322,15 @@ def parse_target(text: str, *, pareto: bool = False) -> Objective:
         if pareto:
             if len(objective.term_names) < 2:
                 raise _err("pareto: needs an objective with at least two terms", text, m.start(1), prefix)
+            objective = copy.copy(objective)  # factories may share (cache) instances: never mutate theirs
             objective.multi_objective = True
         return objective
-    if m and text[m.end() :].strip() and not text[m.start(1) - 1 : m.start(1)].strip() and "(" not in m.group(0):
+    if (
+        m
+        and text[m.end() :].strip()
+        and not text[m.start(1) - 1 : m.start(1)].strip()
+        and "(" not in m.group(0)
+    ):
         # "foo:..." where foo is not a prefix: most likely a typo of one.
         known = sorted(i.name for i in registry.list_oracles(kind="prefix"))
         close = difflib.get_close_matches(m.group(1).lower(), known, n=2)

@@ -35,8 +35,14 @@ def contract_requests(max_tokens: int = 8) -> list[ChatRequest]:
 
     return [
         ChatRequest(user("Translate <SMILES> CCO </SMILES> into IUPAC."), max_tokens=max_tokens),
-        ChatRequest(user("Is this protein soluble? <protein> MKTAYIAKQR </protein>"), max_tokens=max_tokens + 3),
-        ChatRequest((Message("system", "Answer briefly."), *user("Name <SMILES> c1ccccc1 </SMILES>.")), max_tokens=4, n=2),
+        ChatRequest(
+            user("Is this protein soluble? <protein> MKTAYIAKQR </protein>"), max_tokens=max_tokens + 3
+        ),
+        ChatRequest(
+            (Message("system", "Answer briefly."), *user("Name <SMILES> c1ccccc1 </SMILES>.")),
+            max_tokens=4,
+            n=2,
+        ),
     ]
 
 
@@ -44,11 +50,15 @@ def _check_results(who: str, results: Any, n: int) -> None:
     assert isinstance(results, list), f"{who} must return a list, got {type(results).__name__}"
     assert len(results) == n, f"{who} returned {len(results)} results for {n} requests"
     for r in results:
-        assert isinstance(r, (ChatResponse, BackendError)), f"{who} returned {r!r}; want ChatResponse or BackendError"
+        assert isinstance(r, (ChatResponse, BackendError)), (
+            f"{who} returned {r!r}; want ChatResponse or BackendError"
+        )
 
 
 def _texts(results: Sequence[Any]) -> list[Any]:
-    return [r if isinstance(r, BackendError) else [(c.text, c.finish_reason) for c in r.choices] for r in results]
+    return [
+        r if isinstance(r, BackendError) else [(c.text, c.finish_reason) for c in r.choices] for r in results
+    ]
 
 
 def check_backend(
@@ -77,10 +87,14 @@ def check_backend(
         assert len(res.choices) == req.n, f"{who} gave {len(res.choices)} choices for n={req.n}"
         for choice in res.choices:
             assert isinstance(choice.text, str), f"{who}: choice text must be a str"
-            assert choice.finish_reason in ("stop", "length"), f"{who}: finish_reason {choice.finish_reason!r}"
+            assert choice.finish_reason in ("stop", "length"), (
+                f"{who}: finish_reason {choice.finish_reason!r}"
+            )
         if honours_max_tokens:
             per_choice = res.usage.completion_tokens / max(1, len(res.choices))
-            assert per_choice <= req.max_tokens, f"{who}: {per_choice} completion tokens > max_tokens={req.max_tokens}"
+            assert per_choice <= req.max_tokens, (
+                f"{who}: {per_choice} completion tokens > max_tokens={req.max_tokens}"
+            )
     if honours_max_tokens:
         one = backend.complete([ChatRequest((Message("user", "Count: 1 2 3"),), max_tokens=1)])[0]
         assert isinstance(one, ChatResponse), f"{who} failed with max_tokens=1: {one}"
@@ -97,10 +111,16 @@ def check_backend(
         bad = ChatRequest((Message("user", "hello"),), max_tokens=0)
         mixed = backend.complete([reqs[0], bad, reqs[1]])
         _check_results(who, mixed, 3)
-        assert isinstance(mixed[1], BackendError), f"{who}: max_tokens=0 must give a BackendError value, got {mixed[1]!r}"
-        assert _texts([mixed[0], mixed[2]]) == _texts(results[:2]), f"{who}: a bad item changed its neighbours"
+        assert isinstance(mixed[1], BackendError), (
+            f"{who}: max_tokens=0 must give a BackendError value, got {mixed[1]!r}"
+        )
+        assert _texts([mixed[0], mixed[2]]) == _texts(results[:2]), (
+            f"{who}: a bad item changed its neighbours"
+        )
     if sample:
-        req = ChatRequest((Message("user", "Generate a molecule."),), max_tokens=6, temperature=0.9, n=3, seed=7)
+        req = ChatRequest(
+            (Message("user", "Generate a molecule."),), max_tokens=6, temperature=0.9, n=3, seed=7
+        )
         res = backend.complete([req])[0]
         assert isinstance(res, ChatResponse), f"{who} failed on a sampled request: {res}"
         assert len(res.choices) == 3, f"{who} gave {len(res.choices)} choices for sampled n=3"

@@ -129,23 +129,25 @@ def molecule_pool(max_molecules: int | None = None, max_len: int = 80) -> tuple[
     return tuple(train), tuple(test)
 
 
-def _props(smiles: str) -> dict[str, Any]:
+def _props(smiles: str, *keys: str) -> dict[str, Any]:
+    """Exact RDKit labels of one molecule; only ``keys`` are computed (all when none are given)."""
     from rdkit.Chem import Crippen, Descriptors, rdMolDescriptors
 
     from sciReason.representations import mol_from_smiles, smiles_to_selfies
 
     mol = mol_from_smiles(smiles)
-    return {
-        "formula": rdMolDescriptors.CalcMolFormula(mol),
-        "molwt": round(Descriptors.MolWt(mol), 1),
-        "tpsa": round(rdMolDescriptors.CalcTPSA(mol), 1),
-        "logp": round(Crippen.MolLogP(mol), 2),
-        "aromatic": any(a.GetIsAromatic() for a in mol.GetAtoms()),
-        "rings": rdMolDescriptors.CalcNumRings(mol),
-        "hbd": rdMolDescriptors.CalcNumHBD(mol),
-        "hba": rdMolDescriptors.CalcNumHBA(mol),
-        "selfies": smiles_to_selfies(smiles),
+    calc = {
+        "formula": lambda: rdMolDescriptors.CalcMolFormula(mol),
+        "molwt": lambda: round(Descriptors.MolWt(mol), 1),
+        "tpsa": lambda: round(rdMolDescriptors.CalcTPSA(mol), 1),
+        "logp": lambda: round(Crippen.MolLogP(mol), 2),
+        "aromatic": lambda: any(a.GetIsAromatic() for a in mol.GetAtoms()),
+        "rings": lambda: rdMolDescriptors.CalcNumRings(mol),
+        "hbd": lambda: rdMolDescriptors.CalcNumHBD(mol),
+        "hba": lambda: rdMolDescriptors.CalcNumHBA(mol),
+        "selfies": lambda: smiles_to_selfies(smiles),
     }
+    return {k: calc[k]() for k in (keys or calc)}
 
 
 def _describe(p: dict[str, Any]) -> str:
@@ -163,7 +165,20 @@ def _instruction(task: str, smiles: str, rng: random.Random) -> dict[str, Any] |
     if task == "dna_to_protein":
         dna, protein = _orf(rng)
         return {"task": task, "input": dna, "output": f"<protein> {protein} </protein>", "reference": protein}
-    p = _props(smiles)
+    needs = {
+        "smol_name_conversion-s2f": ("formula",),
+        "unconditional_molecule_generation": (),
+        "smol_molecule_generation": ("formula", "rings", "hbd", "hba"),
+        "rdkit_tpsa": ("tpsa",),
+        "rdkit_molwt": ("molwt",),
+        "rdkit_logp": ("logp",),
+        "rdkit_aromatic": ("aromatic",),
+        "rdkit_mw300": ("molwt",),
+        "smiles_to_selfies": ("selfies",),
+    }
+    if task not in needs:
+        raise ConfigError(f"the offline builders cannot make task {task!r}; use one of {', '.join(BUILDER_TASKS)}")
+    p = _props(smiles, *needs[task]) if needs[task] else {}
     if task == "smol_name_conversion-s2f":
         return {"task": task, "input": smiles, "output": f"<MOLFORMULA> {p['formula']} </MOLFORMULA>",
                 "reference": p["formula"]}
@@ -300,7 +315,7 @@ def rule_trace(record: dict[str, Any], rng: random.Random | None = None, corrupt
         return f"<think>\nRead codons from ATG: {steps}. Stop at the first stop codon.\n</think>\n\n<protein> {protein} </protein>"
     if task == "smol_molecule_generation":
         smi = record["reference"]
-        formula = record.get("formula") or _props(smi)["formula"]
+        formula = record.get("formula") or _props(smi, "formula")["formula"]
         from sciReason.representations import parse_formula
 
         counts = parse_formula(formula) or {}
@@ -315,7 +330,7 @@ def rule_trace(record: dict[str, Any], rng: random.Random | None = None, corrupt
     if task == "smol_name_conversion-s2f":
         from sciReason.representations import parse_formula
 
-        formula = _props(inp)["formula"]
+        formula = _props(inp, "formula")["formula"]
         counts = parse_formula(formula) or {}
         need = ", ".join(f"{el} {n}" for el, n in counts.items())
         if wrong:

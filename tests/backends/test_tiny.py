@@ -28,13 +28,18 @@ def test_tags_are_normal_tokens_kept_by_skip_special_tokens(tokenizer) -> None: 
 
 
 def test_chat_template_thinking_switch_and_generation_prompt(tokenizer) -> None:  # noqa: ANN001
-    msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Name <SMILES> CCO </SMILES>"}]
+    msgs = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Name <SMILES> CCO </SMILES>"},
+    ]
     default = tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
     assert default == (
         "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nName <SMILES> CCO </SMILES><|im_end|>\n"
         "<|im_start|>assistant\n"
     )
-    off = tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True, enable_thinking=False)
+    off = tokenizer.apply_chat_template(
+        msgs, tokenize=False, add_generation_prompt=True, enable_thinking=False
+    )
     assert off == default + "<think>\n\n</think>\n\n"
     on = tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True, enable_thinking=True)
     assert on == default
@@ -44,7 +49,9 @@ def test_chat_template_thinking_switch_and_generation_prompt(tokenizer) -> None:
 
 def test_chat_template_marks_assistant_tokens(tokenizer) -> None:  # noqa: ANN001
     msgs = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "<SMILES> C </SMILES>"}]
-    out = tokenizer.apply_chat_template(msgs, tokenize=True, return_dict=True, return_assistant_tokens_mask=True)
+    out = tokenizer.apply_chat_template(
+        msgs, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+    )
     marked = [t for t, m in zip(out["input_ids"], out["assistant_masks"], strict=True) if m]
     assert tokenizer.decode(marked) == "<SMILES> C </SMILES><|im_end|>"
 
@@ -72,7 +79,10 @@ def test_build_tiny_model_is_a_loadable_deterministic_qwen3(tmp_path: Path) -> N
     assert not all(torch.equal(sa[k], sc[k]) for k in sa), "another seed must give other weights"
     loaded = AutoTokenizer.from_pretrained(a, local_files_only=True)
     assert loaded.chat_template == tok.chat_template
-    assert loaded.decode(loaded("<SMILES> C </SMILES>")["input_ids"], skip_special_tokens=True) == "<SMILES> C </SMILES>"
+    assert (
+        loaded.decode(loaded("<SMILES> C </SMILES>")["input_ids"], skip_special_tokens=True)
+        == "<SMILES> C </SMILES>"
+    )
     assert ma.generation_config.eos_token_id == [tok.eos_token_id, tok.pad_token_id]
 
 

@@ -112,7 +112,7 @@ def test_top_auc_constant_scores() -> None:
     assert top_auc(buffer, 10, True, freq_log=100, max_oracle_calls=1000) == pytest.approx(0.95 * 0.8)
     # stopping after 500 calls with finish=True extends the last value flat to the budget
     half = {k: v for k, v in buffer.items() if v[1] <= 500}
-    assert top_auc(half, 10, True, 100, 1000) == pytest.approx((0.5 * 0.8 * 0.9 + 0.5 * 0.8))
+    assert top_auc(half, 10, True, 100, 1000) == pytest.approx(0.5 * 0.8 * 0.9 + 0.5 * 0.8)
     metrics = pmo_metrics(buffer, finish=True, max_oracle_calls=1000)
     assert metrics["avg_top10"] == pytest.approx(0.8) and metrics["n_calls"] == 1000
 

@@ -362,3 +362,41 @@ def test_contract_suite(target: str) -> None:
     infeasible = obj.decode([0, bad]) + infeasible[2:]
     valid = [obj.optimal_solution(), *obj.initial_solution(2), *obj.sample(3, seed=5), infeasible]
     check_objective(obj, valid=valid, invalid=["", obj.optimal_solution()[:-1], "!" * obj.length, "AR N"])
+
+
+def test_ehrlich_term_combines_with_protparam() -> None:
+    from sciReason.oracles.target import parse_target
+
+    obj = parse_target("protein:ehrlich(L=32,c=2,k=4)>0.5, instability<40")
+    ehr = obj.terms[0].oracle
+    assert isinstance(ehr, EhrlichObjective) and ehr.instance.num_states == 20 and ehr.domain == "protein"
+    opt = ehr.optimal_solution()
+    assert set(opt) <= set("ACDEFGHIKLMNPQRSTVWY")
+    init_seq = ehr.initial_solution()[0]
+    best, init = obj.score([opt, init_seq])
+    assert best.terms["ehrlich(L=32,c=2,k=4)"] == 1.0 and best.desirabilities[0] == 1.0
+    assert init.terms["ehrlich(L=32,c=2,k=4)"] == ehr([init_seq])[0]
+    assert best.value is not None and init.value is not None and best.value > init.value
+    positional = parse_target("protein:ehrlich(32, 2, 4, seed=3)").terms[0].oracle
+    assert positional.instance.to_dict()["random_seed"] == 3
+    for bad, match in [
+        ("ehrlich(L=32,c=2)", "needs k"),
+        ("ehrlich(L=32,c=2,k=4,v=32)", "no protein alphabet"),
+    ]:
+        with pytest.raises(TargetSyntaxError, match=match):
+            parse_target(f"protein:{bad}")
+
+
+def test_allowed_letters_keep_feasibility() -> None:
+    obj = ehrlich_objective(L=32, c=4, k=4, seed=50494)
+    seq = obj.initial_solution()[0]
+    for pos in (0, 7, 31):
+        letters = obj.allowed_letters(seq, pos)
+        assert seq[pos] in letters
+        mutants = [seq[:pos] + ch + seq[pos + 1 :] for ch in obj.alphabet]
+        feasible = {
+            ch for ch, s in zip(obj.alphabet, obj.feedback(mutants), strict=True) if s and s["feasible"]
+        }
+        assert feasible == set(letters)
+    with pytest.raises(InputError):
+        obj.allowed_letters("AR", 0)

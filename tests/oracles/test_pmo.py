@@ -7,11 +7,10 @@ import math
 import numpy as np
 import pytest
 from rdkit import Chem, DataStructs, RDLogger
-from rdkit.Chem import AllChem, Descriptors, QED, rdMolDescriptors
+from rdkit.Chem import QED, AllChem, Descriptors, rdMolDescriptors
 
 from sciReason.errors import TargetSyntaxError
-from sciReason.oracles import parse_target
-from sciReason.oracles import pmo
+from sciReason.oracles import parse_target, pmo
 from sciReason.oracles.pmo import PMO_TASKS, pmo_objective
 from sciReason.testing.oracles import check_objective
 

@@ -17,7 +17,9 @@ def build_proposers(config: Any, objective: Any, weights: Mapping[str, float]) -
         if name == "graph_ga":
             from sciReason.agents.proposers.graph_ga import GraphGAProposer
 
-            out[name] = GraphGAProposer(config.mutation_rate, config.crossover_mutation_rate, config.parent_selection)
+            out[name] = GraphGAProposer(
+                config.mutation_rate, config.crossover_mutation_rate, config.parent_selection
+            )
         elif name == "point_mutation":
             from sciReason.agents.proposers.protein import PointMutationProposer
 

@@ -53,7 +53,12 @@ class GraphGAProposer:
 
     name = "graph_ga"
 
-    def __init__(self, mutation_rate: float = 0.1, crossover_mutation_rate: float = 0.01, parent_selection: str = "quantile") -> None:
+    def __init__(
+        self,
+        mutation_rate: float = 0.1,
+        crossover_mutation_rate: float = 0.01,
+        parent_selection: str = "quantile",
+    ) -> None:
         self.defaults = {
             "mutation_rate": mutation_rate,
             "crossover_mutation_rate": crossover_mutation_rate,

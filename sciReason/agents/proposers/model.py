@@ -62,7 +62,13 @@ class ModelProposer:
             parent_sets.append(tuple(parents))
             conditions.append(build_condition(view, parents))
         temperature = float(view.knobs.get("temperature", 1.0))
-        results = self.client.generate(kind, condition=conditions, n=self.n_per_request, temperature=temperature, seed=rng.randrange(2**31))
+        results = self.client.generate(
+            kind,
+            condition=conditions,
+            n=self.n_per_request,
+            temperature=temperature,
+            seed=rng.randrange(2**31),
+        )
         self.n_requests += len(conditions)
         for parents, res in zip(parent_sets, results, strict=True):
             cands = getattr(res, "candidates", None) or ([res] if hasattr(res, "value") else [])

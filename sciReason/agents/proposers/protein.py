@@ -79,7 +79,9 @@ class RecombinationProposer:
     def propose(self, view: CampaignView, n: int, rng: random.Random) -> list[Proposal]:
         if n <= 0 or len(view.population) < 2:
             return []
-        parents = sample_parents(view.population, 2 * n, rng, str(view.knobs.get("parent_selection", "quantile")))
+        parents = sample_parents(
+            view.population, 2 * n, rng, str(view.knobs.get("parent_selection", "quantile"))
+        )
         out: list[Proposal] = []
         seen: set[str] = set()
         for attempt in range(4 * n):

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -276,7 +277,9 @@ def _binary_metric(
     def safe(t: list[int], p: list[int]) -> float | None:
         if not t or (needs_both_classes and len(set(t)) < 2):
             return None
-        return float(fn(t, p))
+        with warnings.catch_warnings():  # sklearn warns on a single class; the value (e.g. MCC 0) is right
+            warnings.simplefilter("ignore", UserWarning)
+            return float(fn(t, p))
 
     value = safe(y_true, y_pred)
     keep = [i for i, ok in enumerate(parsed) if ok]

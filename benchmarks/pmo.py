@@ -1,0 +1,259 @@
+"""PMO benchmark harness: sciReason's design engine and mol_ga, side by side, same oracles, same rules.
+
+Protocol (Gao et al. 2022, ``mol_opt``): a call is one new canonical valid SMILES (duplicates and invalid
+SMILES are free), hard budget (10,000 by default; ``--budget 1000`` gives PMO-1K), AUC of the top-10
+mean vs. calls sampled every 100 calls and normalised by the budget, flat extension after an early
+stop, 5 seeds. Early-stop rule, applied identically to both methods by this harness: every 100 calls
+the top-100 mean is compared with the previous one, and the run stops after ``--patience`` (5)
+consecutive windows with a gain below 1e-3. Oracles: ``sciReason.oracles`` PMO objectives (the
+GuacaMol-identical, non-``_prev`` definitions) under ``sciReason.oracles.BudgetedOracle`` (mol_ga) or the
+engine's own identical counting (sciReason). Start molecules for both: ``--n-start`` SMILES drawn
+without replacement from mol_ga's ZINC-250k file with the run's seed.
+
+mol_ga baseline = the tuned setting reported by Genetic GFN (App. C): 500 start molecules, population
+100, 5 offspring per generation, ``default_ga`` operators and quantile sampling.
+
+    python benchmarks/pmo.py --tasks zaleplon_mpo,perindopril_mpo --budget 1000 --seeds 0,1,2 --out runs/pmo
+    python benchmarks/pmo.py --budget 10000 --seeds 0,1,2,3,4 --out runs/pmo10k   # the full PMO-20 grid
+
+Results: one JSON line per run in OUT/results.jsonl (resumable: finished runs are skipped) and a
+Markdown table in OUT/table.md. Tune only on zaleplon_mpo and perindopril_mpo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import logging
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+SEEDS_PMO = [0, 1, 2, 3, 5, 7, 11]
+
+
+class _Stop(Exception):
+    pass
+
+
+class EarlyStop:
+    """PMO early-stop rule on a call-ordered score list (see module docstring)."""
+
+    def __init__(self, patience: int | None, window: int = 100, min_delta: float = 1e-3) -> None:
+        self.patience, self.window, self.min_delta = patience, window, min_delta
+        self.mark, self.last, self.strikes = 0, None, 0
+
+    def update(self, scores_in_call_order: list[float]) -> bool:
+        if self.patience is None:
+            return False
+        while len(scores_in_call_order) >= self.mark + self.window:
+            self.mark += self.window
+            top = heapq.nlargest(100, scores_in_call_order[: self.mark])
+            cur = sum(top) / len(top)
+            self.strikes = (
+                self.strikes + 1 if self.last is not None and cur - self.last < self.min_delta else 0
+            )
+            self.last = cur
+        return self.strikes >= self.patience
+
+
+def run_mol_ga(task: str, budget: int, seed: int, n_start: int, patience: int | None) -> dict[str, Any]:
+    from mol_ga.general_ga import run_ga_maximization
+    from mol_ga.graph_ga.gen_candidates import graph_ga_blended_generation
+    from mol_ga.sample_population import uniform_quantile_sampling
+
+    from sciReason.agents.pool import load_start_pool
+    from sciReason.oracles import BudgetedOracle, parse_target
+
+    oracle = BudgetedOracle(parse_target(f"pmo:{task}"), budget)
+    rng = random.Random(seed)
+    start = rng.sample(load_start_pool("zinc"), n_start)
+    stopper = EarlyStop(patience)
+    stopped = "budget"
+
+    def scoring(smiles: list[str]) -> list[float]:
+        nonlocal stopped
+        if oracle.exhausted:
+            raise _Stop
+        out = [0.0 if v is None else float(v) for v in oracle(smiles)]
+        ordered = [
+            0.0 if v[0] is None else float(v[0]) for v in sorted(oracle.buffer.values(), key=lambda v: v[1])
+        ]
+        if stopper.update(ordered):
+            stopped = "early_stop"
+            raise _Stop
+        return out
+
+    try:
+        run_ga_maximization(
+            scoring_func=scoring,
+            starting_population_smiles=set(start),
+            sampling_func=uniform_quantile_sampling,
+            offspring_gen_func=graph_ga_blended_generation,
+            selection_func=heapq.nlargest,
+            max_generations=10**7,
+            population_size=100,
+            offspring_size=5,
+            rng=rng,
+        )
+    except _Stop:
+        pass
+    from sciReason.agents.metrics import diversity
+
+    m = oracle.metrics(finish=True)
+    top100 = [k for k, _, _ in oracle.best(100)]
+    return {**m, "stopped": stopped, "diversity_top100": diversity(top100, "molecule")}
+
+
+def run_scireason(
+    task: str, budget: int, seed: int, n_start: int, patience: int | None, overrides: dict[str, Any]
+) -> dict[str, Any]:
+    from sciReason.agents.config import DesignConfig
+    from sciReason.agents.engine import Campaign
+    from sciReason.agents.metrics import campaign_metrics
+
+    cfg = DesignConfig(
+        target=f"pmo:{task}",
+        budget=budget,
+        seed=seed,
+        n_start=n_start,
+        patience=patience,
+        benchmark_mode=True,
+        **overrides,
+    )
+    res = Campaign(cfg).run()
+    m = campaign_metrics(res.records, budget, "molecule")
+    m.pop("best", None)
+    return {**m, "n_calls": float(len(res.records)), "stopped": res.stopped, "timings": res.timings}
+
+
+def _table(rows: list[dict[str, Any]], methods: list[str]) -> str:
+    tasks = sorted({r["task"] for r in rows})
+    budgets = sorted({r["budget"] for r in rows})
+    lines = []
+    for budget in budgets:
+        lines.append(f"\n### budget {budget} (AUC top-10, mean ± std over seeds; n = seeds finished)\n")
+        lines.append("| task | " + " | ".join(methods) + " | ratio |")
+        lines.append("|---|" + "---|" * (len(methods) + 1))
+        sums = dict.fromkeys(methods, 0.0)
+        complete = dict.fromkeys(methods, True)
+        for task in tasks:
+            cells, means = [], {}
+            for m in methods:
+                vals = [
+                    r["auc_top10"]
+                    for r in rows
+                    if r["task"] == task and r["method"] == m and r["budget"] == budget
+                ]
+                if vals:
+                    means[m] = statistics.mean(vals)
+                    sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
+                    cells.append(f"{means[m]:.3f} ± {sd:.3f} (n={len(vals)})")
+                    sums[m] += means[m]
+                else:
+                    cells.append("—")
+                    complete[m] = False
+            ratio = (
+                f"{means[methods[0]] / means[methods[1]]:.3f}"
+                if len(methods) > 1 and all(k in means for k in methods[:2]) and means[methods[1]] > 0
+                else "—"
+            )
+            lines.append(f"| {task} | " + " | ".join(cells) + f" | {ratio} |")
+        ratio = (
+            f"{sums[methods[0]] / sums[methods[1]]:.3f}" if len(methods) > 1 and sums[methods[1]] > 0 else "—"
+        )
+        lines.append(
+            "| **sum** | "
+            + " | ".join(f"**{sums[m]:.3f}**" + ("" if complete[m] else " (partial)") for m in methods)
+            + f" | {ratio} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sciReason.oracles.pmo import PMO_TASKS
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--tasks",
+        default=",".join(PMO_TASKS),
+        help="comma-separated PMO task names (default: the 20 offline tasks)",
+    )
+    ap.add_argument("--budget", type=int, default=10_000)
+    ap.add_argument("--seeds", default="0,1,2,3,5", help="comma-separated seeds (PMO: 0,1,2,3,5)")
+    ap.add_argument("--methods", default="scireason,mol_ga")
+    ap.add_argument("--n-start", type=int, default=500)
+    ap.add_argument(
+        "--patience", type=int, default=5, help="early-stop patience in 100-call windows (0 = off)"
+    )
+    ap.add_argument(
+        "--set", action="append", default=[], help="sciReason config override KEY=VALUE (JSON value)"
+    )
+    ap.add_argument("--label", default="", help="suffix for the sciReason method name (tuning runs)")
+    ap.add_argument("--out", type=Path, default=Path("runs/pmo"))
+    args = ap.parse_args(argv)
+
+    logging.basicConfig(level=logging.WARNING)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    overrides = {}
+    for item in args.set:
+        k, _, v = item.partition("=")
+        try:
+            overrides[k] = json.loads(v)
+        except json.JSONDecodeError:
+            overrides[k] = v
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    unknown = [t for t in tasks if t not in PMO_TASKS]
+    if unknown:
+        ap.error(f"unknown task(s) {unknown}; choose from {', '.join(PMO_TASKS)}")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    methods = [m.strip() for m in args.methods.split(",")]
+    names = {m: (f"scireason{args.label}" if m == "scireason" else m) for m in methods}
+    patience = args.patience or None
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "results.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    done = {(r["method"], r["task"], r["seed"], r["budget"]) for r in rows}
+    for task in tasks:
+        for seed in seeds:
+            for m in methods:
+                if (names[m], task, seed, args.budget) in done:
+                    continue
+                t0 = time.perf_counter()
+                if m == "mol_ga":
+                    res = run_mol_ga(task, args.budget, seed, args.n_start, patience)
+                elif m == "scireason":
+                    res = run_scireason(task, args.budget, seed, args.n_start, patience, overrides)
+                else:
+                    ap.error(f"unknown method {m!r}")
+                row = {
+                    "method": names[m],
+                    "task": task,
+                    "seed": seed,
+                    "budget": args.budget,
+                    "wall_s": time.perf_counter() - t0,
+                    **res,
+                }
+                if m == "scireason":
+                    row["overrides"] = overrides
+                rows.append(row)
+                with path.open("a") as fh:
+                    fh.write(json.dumps(row, default=float) + "\n")
+                print(
+                    f"{names[m]:>14} {task:<28} seed={seed} budget={args.budget} auc10={row['auc_top10']:.4f} "
+                    f"calls={int(row['n_calls'])} {row['stopped']} {row['wall_s']:.0f}s",
+                    flush=True,
+                )
+    all_methods = sorted({r["method"] for r in rows}, key=lambda x: (x == "mol_ga", x))
+    (args.out / "table.md").write_text(_table(rows, all_methods))
+    print(_table(rows, all_methods))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
