@@ -21,85 +21,18 @@ Writes are batched: one transaction per scored batch (Optuna's ``add_trial`` com
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import socket
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from sciReason.agents.memory_store import MemoryStore, key_hash, pid_alive, worker_id
 from sciReason.agents.records import Record
 
 __all__ = ["MemoryStore", "OptunaStore", "open_store", "worker_id"]
 
 SLOTS_TABLE = "scireason_design_slots"
-
-
-def worker_id() -> str:
-    """``host:pid`` of this process (used to detect claims of dead local workers)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _key_hash(key: str) -> str:
-    return hashlib.sha1(key.encode()).hexdigest()
-
-
-def _pid_alive(worker: str) -> bool:
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True  # another host: only the timeout can tell
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-class MemoryStore:
-    """In-process store with the same contract (no persistence, one worker)."""
-
-    persistent = False
-
-    def __init__(self, budget: int, worker: str | None = None) -> None:
-        self.budget = budget
-        self.worker = worker or worker_id()
-        self._claimed: dict[str, int] = {}
-        self.seconds = 0.0  # time spent in storage calls (none here)
-        self.state: dict[str, Any] = {}
-
-    def load_records(self) -> list[Record]:
-        return []
-
-    def adopt_orphans(self, known: set[str], timeout_s: float) -> list[tuple[str, int]]:
-        return []
-
-    def claim(self, keys: Sequence[str]) -> list[tuple[str, int]]:
-        out = []
-        for key in keys:
-            if len(self._claimed) >= self.budget:
-                break
-            if key in self._claimed:
-                continue
-            self._claimed[key] = len(self._claimed) + 1
-            out.append((key, self._claimed[key]))
-        return out
-
-    def n_claimed(self) -> int:
-        return len(self._claimed)
-
-    def write(self, records: Sequence[Record], state: dict[str, Any] | None = None) -> None:
-        if state is not None:
-            self.state = dict(state)
-
-    def foreign_records(self, known_indices: set[int]) -> list[Record]:
-        return []
-
-    def load_state(self) -> dict[str, Any]:
-        return dict(self.state)
 
 
 def _trial_to_record(trial: Any) -> Record | None:
@@ -270,7 +203,7 @@ class OptunaStore:
             try:
                 with self.claim_engine.begin() as conn:
                     won = []
-                    hashes = {_key_hash(k): k for k in keys}
+                    hashes = {key_hash(k): k for k in keys}
                     taken: set[str] = set()
                     hash_list = list(hashes)
                     for i in range(0, len(hash_list), 500):
@@ -333,7 +266,7 @@ class OptunaStore:
             for call_index, key, worker, claimed_at in rows:
                 if key in known:
                     continue
-                if worker == self.worker or not _pid_alive(worker) or now - claimed_at > timeout_s:
+                if worker == self.worker or not pid_alive(worker) or now - claimed_at > timeout_s:
                     res = conn.execute(
                         s.update()
                         .where(

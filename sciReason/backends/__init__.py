@@ -10,3 +10,18 @@ from sciReason.backends.registry import get_backend
 from sciReason.backends.scripted import ScriptedBackend
 
 __all__ = ["Backend", "BackendBase", "BackendResult", "ScriptedBackend", "acomplete", "get_backend"]
+
+_LAZY = {
+    "LocalBackend": "sciReason.backends.local",
+    "RemoteBackend": "sciReason.backends.remote",
+    "ChatServer": "sciReason.backends.server",
+}
+
+
+def __getattr__(name: str) -> object:
+    """``from sciReason.backends import LocalBackend`` without importing transformers/httpx up front."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -124,7 +124,9 @@ def build_body(req: ChatRequest, dialect: Dialect, model: str, *, n: int | None 
         BackendError: the request is invalid (checked here so that every server rejects the same things).
     """
     if req.n < 1 or req.max_tokens < 1 or req.num_beams < 1:
-        raise BackendError(f"n={req.n}, max_tokens={req.max_tokens}, num_beams={req.num_beams} must all be >= 1")
+        raise BackendError(
+            f"n={req.n}, max_tokens={req.max_tokens}, num_beams={req.num_beams} must all be >= 1"
+        )
     messages = [{"role": m.role, "content": m.content} for m in req.messages]
     if req.enable_thinking is False and dialect.thinking == "prompt":  # Qwen3 soft switch (TGI)
         for msg in reversed(messages):

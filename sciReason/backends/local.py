@@ -153,6 +153,7 @@ class LocalBackend(BackendBase):
             eos.add(self.tokenizer.eos_token_id)
         self._eos_ids = eos
         self._context = int(getattr(self.model.config, "max_position_embeddings", 0) or 0) or None
+        self._default_top_k = self.model.generation_config.to_diff_dict().get("top_k") or 0
 
     # ------------------------------------------------------------------ loading
     @staticmethod
@@ -299,8 +300,8 @@ class LocalBackend(BackendBase):
                 kwargs.update(do_sample=True, temperature=first.temperature, num_return_sequences=first.n)
                 if first.top_p is not None:
                     kwargs["top_p"] = first.top_p
-                if first.top_k is not None:
-                    kwargs["top_k"] = first.top_k
+                # OpenAI/vLLM semantics: no top-k unless asked or set by the model (transformers' default is 50)
+                kwargs["top_k"] = first.top_k if first.top_k is not None else self._default_top_k
             else:
                 kwargs.update(do_sample=False, num_beams=1)
             for j, req in enumerate(reqs):

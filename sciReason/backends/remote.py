@@ -379,6 +379,9 @@ class RemoteBackend(BackendBase):
         return min(base * 2**attempt, cap) * (1 - 0.25 * random.random())
 
     def _apply_probe(self, resp: httpx.Response) -> None:
+        """Settle dialect and model from ``/v1/models``; an auth failure settles nothing (the calls report it)."""
+        if resp.status_code in (401, 403):
+            return
         payload: Any = None
         if resp.status_code < 400:
             try:
@@ -392,6 +395,11 @@ class RemoteBackend(BackendBase):
             data = payload.get("data") if isinstance(payload, dict) else None
             if data and isinstance(data[0], dict) and data[0].get("id"):
                 self.model = str(data[0]["id"])
+            else:
+                log.warning(
+                    "%s/models lists no model; sending model='default' (pass model=...)", self.base_url
+                )
+                self.model = "default"
 
     def _probe_failed(self, exc: Exception) -> None:
         log.warning(

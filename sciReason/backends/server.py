@@ -165,7 +165,8 @@ class ServerStats:
     received: int = 0  # chat requests accepted into the queue
     generated: int = 0  # requests handed to the backend
     completed: int = 0  # responses sent
-    cancelled: int = 0  # dropped because the client went away before generation
+    disconnected: int = 0  # clients that went away while their request waited
+    cancelled: int = 0  # of those, dropped before generation started
     batches: int = 0
     max_batch: int = 0
     busy: bool = False
@@ -321,6 +322,7 @@ class ChatServer:
         done, _ = await asyncio.wait({future, watch}, return_when=asyncio.FIRST_COMPLETED)
         if future not in done:
             if not watch.result():
+                self.stats.disconnected += 1
                 future.cancel()  # dropped by the batch loop if its batch has not started
                 return None
             await future  # pipelined bytes: answer, then close (pipelining is not supported)

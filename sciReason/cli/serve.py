@@ -72,7 +72,9 @@ def register(app: typer.Typer) -> None:
             hidden=True,
             help="Require this bearer token (set via $SCIREASON_SERVE_API_KEY).",
         ),  # fmt: skip
-        config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML file with a [serve] table."),
+        config: Optional[Path] = typer.Option(
+            None, "--config", "-c", help="TOML file; its serve table (or top level) holds these settings."
+        ),
     ) -> None:
         """Serve a model over an OpenAI-compatible API (/v1/chat/completions, /v1/models, /health).
 

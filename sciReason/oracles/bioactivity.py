@@ -190,6 +190,8 @@ class BioactivityOracle:
 
     direction = "maximize"
     domain = "molecule"
+    bounds = (0.0, 1.0)  # a bare `jnk3` term is the probability itself
+    scale = 0.1  # default softness of `jnk3>0.5`
 
     def __init__(self, name: str, *, variant: Variant = "current", path: str | Path | None = None) -> None:
         self.spec = _spec(name)

@@ -243,9 +243,10 @@ class PackedBatches:
         return record_text(rec, self.tok)
 
     def _next_block(self) -> list[int]:
-        while len(self.buffer) < self.seq_len:
-            ids = self.tok(self._next_doc(), add_special_tokens=False)["input_ids"]
-            self.buffer.extend(ids + self.sep)
+        while len(self.buffer) < self.seq_len:  # tokenise documents in batches (fast Rust path)
+            docs = [self._next_doc() for _ in range(max(8, self.seq_len // 16))]
+            for ids in self.tok(docs, add_special_tokens=False)["input_ids"]:
+                self.buffer.extend(ids + self.sep)
         block, self.buffer = self.buffer[: self.seq_len], self.buffer[self.seq_len :]
         self.blocks += 1
         return block

@@ -84,7 +84,7 @@ def test_five_functions_identical_through_model_dir_and_server(
             client.generate("molecule", n=3, seed=7, **opts),
         ]
         flat = [r for item in results for r in (item if isinstance(item, list) else [item])]
-        return [r.model_dump(exclude={"model"}) for r in flat]
+        return [r.model_dump() for r in flat]
 
     with Client(str(tiny_model_dir)) as local_client, Client(serve_process.url) as remote_client:
         local = script(local_client)
@@ -100,7 +100,7 @@ def test_async_client_over_server_matches_local(tiny_model_dir: Path, serve_proc
             out = await client.predict(
                 ["CCO", "c1ccccc1", "not a molecule ((("], property="esol", max_tokens=8
             )
-        return [r.model_dump(exclude={"model"}) if hasattr(r, "model_dump") else r for r in out]
+        return [r.model_dump() if hasattr(r, "model_dump") else r for r in out]
 
     local, remote = asyncio.run(go(str(tiny_model_dir))), asyncio.run(go(serve_process.url))
     assert local == remote

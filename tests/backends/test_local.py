@@ -199,3 +199,13 @@ def test_registry_resolves_local_specs(tiny_model_dir: Path) -> None:
     for spec in (str(tiny_model_dir), f"local:{tiny_model_dir}"):
         backend = get_backend(spec, max_batch_size=2)
         assert isinstance(backend, LocalBackend) and backend.max_batch_size == 2
+
+
+def test_top_k_semantics_follow_openai(local_backend: LocalBackend) -> None:
+    base = ask("Translate <SMILES> CCO </SMILES>", max_tokens=10, temperature=1.0, seed=3)
+    unset, zero, one = local_backend.complete(
+        [base, dataclasses.replace(base, top_k=0), dataclasses.replace(base, top_k=1)]
+    )
+    greedy = local_backend.complete([ask("Translate <SMILES> CCO </SMILES>", max_tokens=10)])[0]
+    assert unset.choices == zero.choices  # no top-k unless asked (transformers would default to 50)
+    assert one.choices == greedy.choices  # top_k=1 is greedy

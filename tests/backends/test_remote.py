@@ -309,3 +309,12 @@ def test_async_cancellation_propagates_and_backend_stays_usable(fake_server) -> 
 
     out = asyncio.run(go())
     assert out[0].choices[0].text == "after#0"
+
+
+def test_probe_without_models_falls_back_to_default_model(fake_server) -> None:  # noqa: ANN001
+    srv = fake_server(echo, models={"object": "list", "data": []})
+    backend = RemoteBackend(srv.url)
+    backend.complete([ask("a")])
+    backend.complete([ask("b")])
+    assert backend.model == "default" and backend.dialect == "openai"
+    assert [b["model"] for b, _ in srv.calls] == ["default", "default"]

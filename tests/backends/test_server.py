@@ -175,12 +175,10 @@ def test_cancelled_request_is_dropped_before_generation(local_backend: LocalBack
                 await task
 
         asyncio.run(send_and_cancel())
-        time.sleep(
-            0.2
-        )  # let the server see the closed connection (the assertion below does not depend on it)
+        health = lambda: httpx.get(url[:-3] + "/health").json()  # noqa: E731
+        wait_until(lambda: health()["disconnected"] == 1, "the server to see the client go away")
         gated.gate.set()
         first.join(60)
-        health = lambda: httpx.get(url[:-3] + "/health").json()  # noqa: E731
         wait_until(lambda: health()["cancelled"] == 1, "the cancelled request to be dropped")
         assert health()["generated"] == 1 and gated.batches == [1]
         after = remote.complete([ask("after", max_tokens=2)])

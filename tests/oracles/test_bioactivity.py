@@ -21,7 +21,8 @@ from sciReason.oracles import _sklearn_compat as compat
 ACTIVES_DIR = Path(__file__).resolve().parents[1] / "data" / "actives"
 MODELS = ("drd2", "gsk3b", "jnk3")
 needs_molscore = pytest.mark.skipif(
-    importlib.util.find_spec("molscore") is None, reason="molscore not installed (pip install --no-deps molscore)"
+    importlib.util.find_spec("molscore") is None,
+    reason="molscore not installed (pip install --no-deps molscore)",
 )
 
 
@@ -46,7 +47,9 @@ def _old_state(tree) -> dict:  # noqa: ANN001 - sklearn Tree
     """A tree's pickled state as scikit-learn < 1.3 wrote it: no missing_go_to_left, counts not fractions."""
     state = tree.__getstate__()
     nodes = state["nodes"]
-    old_dtype = np.dtype([(n, nodes.dtype.fields[n][0]) for n in nodes.dtype.names if n != "missing_go_to_left"])
+    old_dtype = np.dtype(
+        [(n, nodes.dtype.fields[n][0]) for n in nodes.dtype.names if n != "missing_go_to_left"]
+    )
     old_nodes = np.zeros(nodes.shape, dtype=old_dtype)
     for n in old_dtype.names:
         old_nodes[n] = nodes[n]
@@ -139,7 +142,11 @@ def test_fingerprints_match_tdc_legacy_rdkit_calls(zinc_sample: list[str]) -> No
         DataStructs.ConvertToNumpyArray(AllChem.GetMorganFingerprintAsBitVect(mol, 2, nBits=2048), ref_bits)
         np.testing.assert_array_equal(bits[i], ref_bits)
         ref_counts = np.zeros(2048)
-        for idx, v in AllChem.GetMorganFingerprint(mol, 3, useCounts=True, useFeatures=True).GetNonzeroElements().items():
+        for idx, v in (
+            AllChem.GetMorganFingerprint(mol, 3, useCounts=True, useFeatures=True)
+            .GetNonzeroElements()
+            .items()
+        ):
             ref_counts[idx % 2048] += v
         np.testing.assert_array_equal(counts[i], ref_counts)
 
@@ -151,7 +158,9 @@ def test_missing_molscore_names_the_install_command(monkeypatch: pytest.MonkeyPa
     from sciReason.oracles import bioactivity
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "molscore" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "molscore" else real(name, *a)
+    )
     with pytest.raises(MissingDependencyError, match="pip install --no-deps molscore"):
         bioactivity.bioactivity_oracle("jnk3")
 
@@ -170,7 +179,9 @@ def test_oracle_contract_and_invalid_input(name: str) -> None:
     from sciReason.testing.oracles import check_oracle
 
     oracle = bioactivity_oracle(name)
-    check_oracle(oracle, valid=["CCO", "c1ccccc1O"] + read_actives(name)[:2], invalid=["not a smiles", "C1CC"])
+    check_oracle(
+        oracle, valid=["CCO", "c1ccccc1O"] + read_actives(name)[:2], invalid=["not a smiles", "C1CC"]
+    )
     assert oracle.direction == "maximize" and oracle.domain == "molecule"
 
 

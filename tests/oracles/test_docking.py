@@ -83,7 +83,9 @@ def test_bad_receptors_are_input_errors(tmp_path: Path) -> None:
 
 def test_missing_packages_name_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vina" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "vina" else real(name, *a)
+    )
     with pytest.raises(MissingDependencyError, match=r"pip install 'scireason\[docking\]'"):
         docking.docking_oracle("6CM4")
 

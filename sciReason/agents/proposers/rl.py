@@ -50,7 +50,9 @@ class RLProposer:
             raise ConfigError("the 'rl' proposer generates molecules; use it with a molecule target")
         prior = config.rl_prior
         if not prior:
-            raise ConfigError("the 'rl' proposer needs a local causal LM prior: set rl_prior = 'tiny' or a model directory")
+            raise ConfigError(
+                "the 'rl' proposer needs a local causal LM prior: set rl_prior = 'tiny' or a model directory"
+            )
         if prior == "tiny":
             from sciReason.backends.local import tiny_model_path
 
@@ -91,7 +93,10 @@ class RLProposer:
         scores.extend([0.0] * len(self._invalid))
         self._invalid = []
         if self.feed_offspring:
-            others = sorted((r for r in records if r.proposer != self.name and r.value is not None), key=lambda r: -r.score)
+            others = sorted(
+                (r for r in records if r.proposer != self.name and r.value is not None),
+                key=lambda r: -r.score,
+            )
             for rec in others[: self.feed_offspring]:
                 entry = (rec.score, rec.key, tuple(self._answer_ids(rec.key)))
                 heapq.heappush(self.learner.replay, entry)
