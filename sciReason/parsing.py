@@ -88,6 +88,9 @@ def split_reasoning(text: str | None, reasoning: str | None = None) -> Reasoned:
     return Reasoned(reasoning or None, body.strip())
 
 
+_ANY_TAG = re.compile(r"<\s*/?\s*[A-Za-z_|]+\s*>")
+
+
 def _tag_pattern(tag: str) -> re.Pattern[str]:
     t = re.escape(tag)
     return re.compile(rf"<\s*{t}\s*>(.*?)<\s*/\s*{t}\s*>", re.I | re.S)
@@ -179,7 +182,7 @@ def parse_iupac(answer: str) -> Parsed:
     if tagged is None:
         lines = [ln for ln in answer.splitlines() if ln.strip()]
         # Untagged fallback only for a bare name: one short line, not a sentence, not "I am not sure".
-        if len(lines) != 1 or len(lines[0].split()) > 4 or _DONT_KNOW.search(lines[0]):
+        if len(lines) != 1 or len(lines[0].split()) > 4 or _DONT_KNOW.search(lines[0]) or _ANY_TAG.search(lines[0]):
             return _bad("no <IUPAC> tag in answer", answer)
         tagged = lines[0]
     name = tagged.strip().rstrip(".")

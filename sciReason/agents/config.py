@@ -40,7 +40,7 @@ class DesignConfig(BaseModel):
         description="Proposers and optional weights, e.g. ['graph_ga'] or ['graph_ga:0.8', 'model:0.2']. "
         "'auto' = graph_ga for molecules, point_mutation + recombination for sequences.",
     )
-    batch_size: int = Field(50, ge=1, description="Candidates scored per round.")
+    batch_size: int = Field(20, ge=1, description="Candidates scored per round.")
     population_size: int = Field(
         100, ge=2, description="Parents kept between rounds (top-k or NSGA-II front)."
     )
@@ -68,7 +68,7 @@ class DesignConfig(BaseModel):
     surrogate: Literal["gp", "none"] = Field(
         "gp", description="Screen offspring with a Tanimoto-kernel GP fitted on the campaign's own scores."
     )
-    oversample: int = Field(10, ge=1, description="Offspring generated per scored slot when screening.")
+    oversample: int = Field(3, ge=1, description="Offspring generated per scored slot when screening.")
     ucb_beta: float = Field(0.5, ge=0.0, description="Exploration weight of the screen (mean + beta * std).")
     surrogate_train_size: int = Field(1000, ge=10, description="Scored candidates the GP is fitted on.")
 

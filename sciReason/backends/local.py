@@ -203,6 +203,8 @@ class LocalBackend(BackendBase):
     # ------------------------------------------------------------------ public API
     def complete(self, requests: Sequence[ChatRequest]) -> list[BackendResult]:
         """Generate for every request; a failed request gets a :class:`BackendError` value in its slot."""
+        if self.model is None:
+            raise BackendError("this LocalBackend is closed; create a new one")
         reqs = list(requests)
         results: list[BackendResult | None] = [None] * len(reqs)
         with self._lock:

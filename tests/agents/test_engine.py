@@ -184,3 +184,19 @@ def test_quantile_parent_sampling_prefers_the_best():
     picks = sample_parents(pop, 2000, random.Random(0))
     top = sum(1 for p in picks if p in {r.key for r in pop[-10:]})
     assert top / len(picks) > 0.3  # 10 % of the population gets > 30 % of the picks
+
+
+def test_pmo_early_stop_rule_stops_a_flat_campaign(fast_config, tmp_path):
+    from sciReason.agents.records import Record  # noqa: F401 - documents what the rule reads
+    from sciReason.oracles.base import Scored
+
+    class Flat(QEDObjective):
+        def score(self, candidates):
+            return [Scored(0.5, (0.5,), {"qed": 0.5}) for _ in candidates]
+
+    big = tmp_path / "big.smi"
+    big.write_text("\n".join("C" * i + "O" for i in range(1, 200)) + "\n")
+    cfg = fast_config(budget=2000, n_start=100, batch_size=50, patience=2, start_from=str(big))
+    res = Campaign(cfg, Flat(), store=MemoryStore(2000)).run()
+    assert res.stopped == "early_stop"
+    assert res.n_oracle_calls == 300  # windows at 100 (baseline), 200 and 300 (two strikes)

@@ -30,6 +30,10 @@ def test_async_contract(local_backend: LocalBackend) -> None:
 
 def test_close_contract(tiny_model_dir: Path) -> None:
     check_close(lambda: LocalBackend(tiny_model_dir))
+    with LocalBackend(tiny_model_dir) as backend:
+        pass
+    with pytest.raises(BackendError, match="closed"):
+        backend.complete([ask("hi")])
 
 
 def test_greedy_batch_equals_one_by_one_across_budgets_and_stops(local_backend: LocalBackend) -> None:
