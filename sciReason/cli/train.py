@@ -38,21 +38,32 @@ def _make(stage: str) -> Any:
     def command(
         config: Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file.")] = None,
         model: Annotated[str | None, typer.Option(help="Model directory to start from.")] = None,
-        output_dir: Annotated[str | None, typer.Option("--output-dir", "-o", help="Where outputs go.")] = None,
+        output_dir: Annotated[
+            str | None, typer.Option("--output-dir", "-o", help="Where outputs go.")
+        ] = None,
         max_steps: Annotated[int | None, typer.Option(help="Optimiser steps.")] = None,
         lr: Annotated[float | None, typer.Option(help="Peak learning rate.")] = None,
         batch_size: Annotated[int | None, typer.Option(help="Sequences per device per micro-batch.")] = None,
         grad_accum: Annotated[int | None, typer.Option(help="Micro-batches per optimiser step.")] = None,
         seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
         precision: Annotated[str | None, typer.Option(help="auto, bf16, fp16 or fp32.")] = None,
-        resume: Annotated[bool | None, typer.Option("--resume/--no-resume", help="Continue from the newest checkpoint.")] = None,
+        resume: Annotated[
+            bool | None, typer.Option("--resume/--no-resume", help="Continue from the newest checkpoint.")
+        ] = None,
         num_threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
     ) -> None:
         with cli_errors():
             flags = {
-                "model": model, "output_dir": output_dir, "max_steps": max_steps, "lr": lr,
-                "batch_size": batch_size, "grad_accum": grad_accum, "seed": seed, "precision": precision,
-                "resume": resume, "num_threads": num_threads,
+                "model": model,
+                "output_dir": output_dir,
+                "max_steps": max_steps,
+                "lr": lr,
+                "batch_size": batch_size,
+                "grad_accum": grad_accum,
+                "seed": seed,
+                "precision": precision,
+                "resume": resume,
+                "num_threads": num_threads,
             }
             _run_stage(stage, config, flags)
 

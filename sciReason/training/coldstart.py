@@ -99,11 +99,18 @@ def harvest(cfg: ColdStartConfig, records: Sequence[dict[str, Any]]) -> list[dic
         graded, good, draw = 0, 0, min(cfg.initial_draw, budget)
         while good < target and graded < budget and draw > 0:
             batch = pool[graded : graded + draw]
-            for rec, text in zip(batch, teacher(batch)):
+            for rec, text in zip(batch, teacher(batch), strict=False):
                 if text and good < target and is_correct(spec, text, rec):
                     good += 1
-                    kept.append({"task": task, "input": rec.get("input"), "output": text.strip(), "thinking": True,
-                                 "reference": rec.get("reference")})
+                    kept.append(
+                        {
+                            "task": task,
+                            "input": rec.get("input"),
+                            "output": text.strip(),
+                            "thinking": True,
+                            "reference": rec.get("reference"),
+                        }
+                    )
             graded += len(batch)
             p_hat = good / graded
             draw = min(budget - graded, math.ceil((target - good) / max(p_hat, cfg.min_solve_rate)))
@@ -140,5 +147,10 @@ def coldstart(config: ColdStartConfig | dict[str, Any] | str | Path) -> Path:
     thinking = thinking_task_ids(cfg, tasks) | {str(t["task"]) for t in traces}
     mixed = [r for r in records if str(r.get("task")) not in thinking] + traces
     random.Random(cfg.seed).shuffle(mixed)
-    logger.info("cold start: %d traces for %s, %d instant records kept", len(traces), sorted(thinking), len(mixed) - len(traces))
+    logger.info(
+        "cold start: %d traces for %s, %d instant records kept",
+        len(traces),
+        sorted(thinking),
+        len(mixed) - len(traces),
+    )
     return run_sft(cfg, mixed, "coldstart")

@@ -69,7 +69,9 @@ class SourceConfig(_Strict):
 class LoggingConfig(_Strict):
     console: bool = Field(True, description="one rich line per logging step")
     jsonl: bool = Field(True, description="append metrics to OUTPUT_DIR/metrics.jsonl")
-    tensorboard: bool = Field(False, description="TensorBoard event files in OUTPUT_DIR/tb (needs tensorboard)")
+    tensorboard: bool = Field(
+        False, description="TensorBoard event files in OUTPUT_DIR/tb (needs tensorboard)"
+    )
     every: int = Field(10, ge=1, description="log every N optimiser steps")
 
 
@@ -113,7 +115,9 @@ class PretrainConfig(TrainConfig):
     anneal_sources: list[SourceConfig] = Field(
         default_factory=list, description="SFT-style data mixed in at the end (the paper's anneal slice)"
     )
-    anneal_fraction: float = Field(0.0, ge=0, lt=1, description="share of final steps that see anneal_sources")
+    anneal_fraction: float = Field(
+        0.0, ge=0, lt=1, description="share of final steps that see anneal_sources"
+    )
     anneal_weight: float = Field(0.3, gt=0, lt=1, description="share of anneal data inside the anneal slice")
     max_steps: int | None = Field(1000, ge=1, description="optimiser steps (streams have no epochs)")
 
@@ -129,7 +133,9 @@ class SFTConfig(TrainConfig):
     lr: float = Field(5e-5, gt=0, description="peak learning rate (paper: 5e-5)")
     warmup_ratio: float = Field(0.05, ge=0, le=1, description="paper: 5%")
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay")
-    seq_len: int = Field(1024, ge=8, description="max prompt+response tokens; longer records are right-truncated")
+    seq_len: int = Field(
+        1024, ge=8, description="max prompt+response tokens; longer records are right-truncated"
+    )
     eval_fraction: float = Field(0.0, ge=0, lt=1, description="records held out for loss evaluation")
 
 
@@ -161,7 +167,9 @@ class RewardConfig(_Strict):
     repetition_ngram: int = Field(3, ge=1, description="n-gram size of the repetition guard")
     repetition_weight: float = Field(0.1, ge=0, description="penalty x share of repeated n-grams")
     min_answer_chars: int = Field(1, ge=0, description="shorter answers get no task reward")
-    length_penalty_start: int | None = Field(None, description="completion tokens after which a soft penalty starts")
+    length_penalty_start: int | None = Field(
+        None, description="completion tokens after which a soft penalty starts"
+    )
     length_penalty_weight: float = Field(0.1, ge=0, description="max soft overlong penalty")
     distance_scale: dict[str, float] = Field(
         default_factory=dict, description="task -> error scale sigma of exp(-|err|/sigma) for numeric tasks"
@@ -191,7 +199,9 @@ class RLConfig(TrainConfig):
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay")
     min_lr_ratio: float = Field(1.0, ge=0, le=1, description="1.0 = constant LR after warm-up")
     max_steps: int | None = Field(100, ge=1, description="optimiser steps")
-    pool_filter: bool = Field(False, description="keep prompts with 0.125 < solve rate < 0.875 (paper §3.2.1)")
+    pool_filter: bool = Field(
+        False, description="keep prompts with 0.125 < solve rate < 0.875 (paper §3.2.1)"
+    )
     pool_rollouts: int = Field(8, ge=2, description="rollouts per prompt for the solve-rate filter")
 
     @model_validator(mode="after")

@@ -80,7 +80,9 @@ def _raw_records(src: SourceConfig) -> Iterator[dict[str, Any]]:
         return
     path = Path(src.path).expanduser()
     if not path.is_file():
-        raise ConfigError(f"data file {str(path)!r} does not exist (give a .jsonl, .jsonl.gz or .parquet file)")
+        raise ConfigError(
+            f"data file {str(path)!r} does not exist (give a .jsonl, .jsonl.gz or .parquet file)"
+        )
     name = path.name.lower()
     if name.endswith(".parquet"):
         try:
@@ -105,7 +107,9 @@ def _raw_records(src: SourceConfig) -> Iterator[dict[str, Any]]:
             except json.JSONDecodeError as exc:
                 raise ConfigError(f"{path}:{lineno} is not valid JSON ({exc.msg})") from None
             if not isinstance(rec, dict):
-                raise ConfigError(f"{path}:{lineno}: each line must be a JSON object, got {type(rec).__name__}")
+                raise ConfigError(
+                    f"{path}:{lineno}: each line must be a JSON object, got {type(rec).__name__}"
+                )
             yield rec
 
 
@@ -121,7 +125,9 @@ def record_text(rec: dict[str, Any], tokenizer: Any = None) -> str:
     if seq is not None:
         tagged = tag(str(seq), str(rec.get("type", "smiles")))
         if text:
-            return f"{text} {tagged}" if rec.get("order", "text_first") == "text_first" else f"{tagged} {text}"
+            return (
+                f"{text} {tagged}" if rec.get("order", "text_first") == "text_first" else f"{tagged} {text}"
+            )
         return tagged
     if text is None:
         raise InputError(f"record {str(rec)[:80]!r} has no 'text', 'sequence', 'messages' or 'output' field")
@@ -197,7 +203,7 @@ class MixedStream:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         rng = state["rng"]
         self.rng.setstate((rng[0], tuple(rng[1]), rng[2]))
-        for stream, st in zip(self.streams, state["streams"]):
+        for stream, st in zip(self.streams, state["streams"], strict=False):
             stream.load_state_dict(st)
 
 

@@ -145,7 +145,9 @@ class MetricsLogger:
             try:
                 from torch.utils.tensorboard import SummaryWriter
             except ImportError:
-                raise missing("tensorboard", "pip install 'scireason[train]'", "TensorBoard logging") from None
+                raise missing(
+                    "tensorboard", "pip install 'scireason[train]'", "TensorBoard logging"
+                ) from None
             self._tb = SummaryWriter(str(out / "tb"))
         if enabled and cfg.console:
             from rich.console import Console
@@ -213,7 +215,10 @@ class Loop:
         decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
         no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
         optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            [
+                {"params": decay, "weight_decay": config.weight_decay},
+                {"params": no_decay, "weight_decay": 0.0},
+            ],
             lr=config.lr,
             betas=config.betas,
             fused=False,

@@ -83,7 +83,9 @@ def generate(
     completion = out[:, prompt_len:]
     is_eos = completion.eq(eos)
     has_eos = is_eos.any(dim=1)
-    first = torch.where(has_eos, is_eos.float().argmax(dim=1), torch.full_like(has_eos, completion.shape[1], dtype=torch.long))
+    first = torch.where(
+        has_eos, is_eos.float().argmax(dim=1), torch.full_like(has_eos, completion.shape[1], dtype=torch.long)
+    )
     positions = torch.arange(completion.shape[1], device=device).unsqueeze(0)
     comp_mask = positions <= first.unsqueeze(1)
     comp_mask &= positions < completion.shape[1]
@@ -167,7 +169,9 @@ def clipped_pg_loss(
     else:
         raise ValueError(f"level must be 'token' or 'sequence', got {level!r}")
     with torch.no_grad():
-        clip_frac = float((((ratio < 1 - eps_low) | (ratio > 1 + eps_high)).float() * m).sum() / m.sum().clamp_min(1))
+        clip_frac = float(
+            (((ratio < 1 - eps_low) | (ratio > 1 + eps_high)).float() * m).sum() / m.sum().clamp_min(1)
+        )
     return loss, {"clip_frac": clip_frac, "kl": kl_mean}
 
 
@@ -217,7 +221,10 @@ class ReinventLearner:
         for p in self.prior.parameters():
             p.requires_grad_(False)
         self.prompt_text = tokenizer.apply_chat_template(
-            [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True, enable_thinking=False
+            [{"role": "user", "content": prompt}],
+            tokenize=False,
+            add_generation_prompt=True,
+            enable_thinking=False,
         )
         self.sigma, self.replay_size, self.replay_sample = sigma, replay_size, replay_sample
         self.max_new_tokens, self.temperature = max_new_tokens, temperature
@@ -230,8 +237,14 @@ class ReinventLearner:
     def sample(self, n: int) -> list[Sample]:
         from sciReason.parsing import parse_answer
 
-        roll = generate(self.agent, self.tok, [self.prompt_text] * n, max_new_tokens=self.max_new_tokens,
-                        temperature=self.temperature, generator_seed=self.seed * 100_003 + self.steps)
+        roll = generate(
+            self.agent,
+            self.tok,
+            [self.prompt_text] * n,
+            max_new_tokens=self.max_new_tokens,
+            temperature=self.temperature,
+            generator_seed=self.seed * 100_003 + self.steps,
+        )
         prompt_len = roll.input_ids.shape[1] - roll.completion_mask.shape[1] + roll.completion_mask.shape[1]
         out = []
         for i, text in enumerate(roll.texts):
@@ -266,7 +279,7 @@ class ReinventLearner:
             raise ValueError(f"{len(samples)} samples but {len(scores)} scores")
         seqs = [list(s.token_ids) for s in samples]
         vals = [float(v) if v is not None else 0.0 for v in scores]
-        for s, v in zip(samples, vals):
+        for s, v in zip(samples, vals, strict=False):
             if s.smiles is not None and s.token_ids:
                 heapq.heappush(self.replay, (v, s.smiles, tuple(s.token_ids)))
                 if len(self.replay) > self.replay_size:
@@ -287,5 +300,8 @@ class ReinventLearner:
         loss.backward()
         self.optimizer.step()
         self.steps += 1
-        return {"loss": float(loss.detach()), "mean_score": sum(vals[: len(samples)]) / max(1, len(samples)),
-                "agent_logp": float(agent.detach().mean())}
+        return {
+            "loss": float(loss.detach()),
+            "mean_score": sum(vals[: len(samples)]) / max(1, len(samples)),
+            "agent_logp": float(agent.detach().mean()),
+        }

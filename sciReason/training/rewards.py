@@ -2,7 +2,7 @@
 
 Three groups (SciReasoner §3.2.2):
 
-* **distance** (numeric prediction): ``exp(-|y - y_hat| / sigma_task)``;
+* **distance** (numeric prediction): ``exp(-|y - y_hat| / sigma_task)``, sigma = 0.1 x max(|y|, 1) by default;
 * **matching** (formulas, labels, yes/no, SELFIES, sequences): exact match = 1, partial credit from
   element-count overlap or normalised edit similarity;
 * **tool-verified** (molecules, checked with RDKit): canonical-SMILES equality with the reference = 1,
@@ -11,7 +11,9 @@ Three groups (SciReasoner §3.2.2):
 
 Reward functions read the decoded completion *with its tags intact* (decode with
 ``skip_special_tokens=False`` or with tags as ordinary tokens): stripping ``<SMILES>`` / ``<think>`` as
-special tokens silently zeroes every reward (training.md §5.1). A shaped reward adds a format term
+special tokens silently zeroes every reward (training.md §5.1). Catalog tasks are scored by the
+evaluation package's per-item rewards (the same metric functions as ``sciReason eval``); only the offline
+builder tasks and the formula-conditioned design constraint are scored here. A shaped reward adds a format term
 (``<think>`` closed for thinking tasks, the answer parses) and subtracts a repetition / overlong guard.
 """
 
@@ -25,7 +27,16 @@ from typing import Any
 
 from sciReason.training.config import RewardConfig
 
-__all__ = ["Reward", "format_score", "is_correct", "repetition_share", "shaped_reward", "task_reward", "reward_group"]
+__all__ = [
+    "Reward",
+    "completion_reward",
+    "format_score",
+    "is_correct",
+    "repetition_share",
+    "shaped_reward",
+    "task_reward",
+    "reward_group",
+]
 
 _THINK = re.compile(r"<think>(.*?)</think>", re.S)
 
@@ -71,7 +82,9 @@ def _formula_score(pred: str, ref: str) -> float:
     if p == r:
         return 1.0
     keys = set(p) | set(r)
-    overlap = sum(min(p.get(k, 0), r.get(k, 0)) for k in keys) / sum(max(p.get(k, 0), r.get(k, 0)) for k in keys)
+    overlap = sum(min(p.get(k, 0), r.get(k, 0)) for k in keys) / sum(
+        max(p.get(k, 0), r.get(k, 0)) for k in keys
+    )
     return 0.8 * overlap  # partial credit stays below an exact match
 
 
@@ -89,22 +102,25 @@ def _tanimoto(a: str, b: str) -> float:
 
 
 def task_reward(spec: Any, value: Any, record: dict[str, Any], sigma: float | None = None) -> float:
-    """Softened task reward in [0, 1] of a parsed, valid answer ``value`` against the record."""
+    """Softened task reward in [0, 1] of a parsed, valid answer for the offline tasks (LOCAL_TASKS) and the
+    formula-conditioned design constraint; catalog tasks go through :func:`completion_reward`."""
     ref = record.get("reference")
     group = reward_group(spec)
+    if record.get("formula") and spec.output_kind == "smiles":  # formula-conditioned design: tool-verified
+        from sciReason.representations import molecular_formula
+
+        got = molecular_formula(str(value))
+        return 1.0 if got == record["formula"] else _formula_score(got or "", record["formula"])
     if group == "distance":
         try:
             err = abs(float(value if not isinstance(value, (list, tuple)) else value[0]) - float(ref))
         except (TypeError, ValueError):
             return 0.0
-        scale = sigma if sigma is not None else max(1.0, 0.1 * abs(float(ref)))
+        scale = sigma if sigma is not None else 0.1 * max(1.0, abs(float(ref)))
         return math.exp(-err / scale)
     if group == "tool":
-        from sciReason.representations import canonical_smiles, molecular_formula
+        from sciReason.representations import canonical_smiles
 
-        if record.get("formula"):  # formula-conditioned design: the constraint is the answer
-            got = molecular_formula(str(value))
-            return 1.0 if got == record["formula"] else _formula_score(got or "", record["formula"])
         if ref is None or spec.family == "generate":
             return 1.0  # reference-free generation: a valid molecule is the goal
         if canonical_smiles(str(value)) == canonical_smiles(str(ref)):
@@ -118,6 +134,35 @@ def task_reward(spec: Any, value: Any, record: dict[str, Any], sigma: float | No
         a, b = str(value).strip(), str(ref).strip()
         return 1.0 if a == b else 0.8 * _edit_similarity(a, b)
     return 1.0 if str(value).strip().lower() == str(ref).strip().lower() else 0.0
+
+
+def completion_reward(
+    spec: Any,
+    text: str,
+    value: Any,
+    record: dict[str, Any],
+    sigma: float | None = None,
+    finish_reason: str = "stop",
+) -> float:
+    """Task reward of one completion: catalog tasks use the evaluation metrics' own per-item rewards
+    (:func:`sciReason.evaluation.rewards.reward`, one definition for eval and RL); offline-only tasks and the
+    formula constraint use :func:`task_reward`."""
+    from sciReason.training.builders import LOCAL_TASKS
+
+    if spec.id in LOCAL_TASKS or (record.get("formula") and spec.output_kind == "smiles"):
+        return task_reward(spec, value, record, sigma)
+    from sciReason.evaluation.rewards import reward
+
+    params = {"reward_scale": sigma} if sigma is not None else None
+    got = reward(
+        spec,
+        text,
+        record.get("reference"),
+        input=record.get("input"),
+        finish_reason=finish_reason,
+        params=params,
+    )
+    return 0.0 if got is None else float(got)
 
 
 def format_score(spec: Any, text: str, parsed_valid: bool, thinking: bool | None = None) -> float:
@@ -156,11 +201,14 @@ def shaped_reward(
     cfg = cfg or RewardConfig()
     parsed = parse_answer(spec, text, finish_reason=finish_reason).parsed
     valid = bool(parsed.valid) and len(parsed.answer or "") >= cfg.min_answer_chars
-    task = task_reward(spec, parsed.value, record, cfg.distance_scale.get(spec.id)) if valid else 0.0
+    sigma = cfg.distance_scale.get(spec.id)
+    task = completion_reward(spec, text, parsed.value, record, sigma, finish_reason) if valid else 0.0
     fmt = format_score(spec, text, valid, thinking)
     penalty = cfg.repetition_weight * repetition_share(text, cfg.repetition_ngram)
     if cfg.length_penalty_start is not None and n_tokens is not None and n_tokens > cfg.length_penalty_start:
-        penalty += cfg.length_penalty_weight * min(1.0, (n_tokens - cfg.length_penalty_start) / cfg.length_penalty_start)
+        penalty += cfg.length_penalty_weight * min(
+            1.0, (n_tokens - cfg.length_penalty_start) / cfg.length_penalty_start
+        )
     total = (1 - cfg.format_weight) * task + cfg.format_weight * fmt - penalty
     return Reward(total=min(1.0, max(0.0, total)), task=task, format=fmt, penalty=penalty, valid=valid)
 
@@ -174,10 +222,13 @@ def is_correct(spec: Any, text: str, record: dict[str, Any], threshold: float = 
     if not parsed.valid:
         return False
     limit = 0.9 if reward_group(spec) == "distance" else threshold
-    return task_reward(spec, parsed.value, record) >= limit
+    return completion_reward(spec, text, parsed.value, record) >= limit
 
 
 def batch_rewards(
-    specs: Sequence[Any], texts: Sequence[str], records: Sequence[dict[str, Any]], cfg: RewardConfig | None = None
+    specs: Sequence[Any],
+    texts: Sequence[str],
+    records: Sequence[dict[str, Any]],
+    cfg: RewardConfig | None = None,
 ) -> list[Reward]:
-    return [shaped_reward(s, t, r, cfg) for s, t, r in zip(specs, texts, records)]
+    return [shaped_reward(s, t, r, cfg) for s, t, r in zip(specs, texts, records, strict=False)]

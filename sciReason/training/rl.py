@@ -35,25 +35,37 @@ __all__ = ["RolloutSource", "filter_pool", "mean_reward", "render_prompt", "rl"]
 
 
 def render_prompt(tokenizer: Any, rec: dict[str, Any], thinking: bool | None = None) -> str:
-    """The chat prompt of a record (thinking from the argument, else the task's own setting)."""
+    """The chat prompt of a record (thinking from the argument, else the task's own setting).
+
+    A record with a raw ``prompt`` string is used as is (e.g. ``"<SMILES>"`` for a pretrained-only model).
+    """
+    if rec.get("prompt") is not None:
+        return str(rec["prompt"])
     think = task_spec(rec["task"]).thinking if thinking is None else thinking
     msgs = record_messages({**rec, "output": ""})[:-1] if "messages" not in rec else rec["messages"][:-1]
-    return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True, enable_thinking=think)
+    return tokenizer.apply_chat_template(
+        msgs, tokenize=False, add_generation_prompt=True, enable_thinking=think
+    )
 
 
 def _score(cfg: RLConfig, recs: Sequence[dict[str, Any]], texts: Sequence[str], roll: Any) -> list[float]:
     out = []
-    for rec, text, n, fin in zip(recs, texts, roll.n_tokens, roll.finish_reasons):
+    for rec, text, n, fin in zip(recs, texts, roll.n_tokens, roll.finish_reasons, strict=False):
         think = cfg.thinking if cfg.thinking is not None else None
-        out.append(shaped_reward(task_spec(rec["task"]), text, rec, cfg.reward, n_tokens=n, finish_reason=fin,
-                                 thinking=think).total)
+        out.append(
+            shaped_reward(
+                task_spec(rec["task"]), text, rec, cfg.reward, n_tokens=n, finish_reason=fin, thinking=think
+            ).total
+        )
     return out
 
 
 class RolloutSource:
     """Resumable batch source of scored rollouts (see the module docstring)."""
 
-    def __init__(self, cfg: RLConfig, records: list[dict[str, Any]], tokenizer: Any, rank: int = 0, world: int = 1) -> None:
+    def __init__(
+        self, cfg: RLConfig, records: list[dict[str, Any]], tokenizer: Any, rank: int = 0, world: int = 1
+    ) -> None:
         if not records:
             raise ConfigError("RL needs prompt records (task, input, reference)")
         self.cfg, self.records, self.tok = cfg, records, tokenizer
@@ -84,9 +96,15 @@ class RolloutSource:
     def _rollout(self, recs: list[dict[str, Any]]) -> tuple[Any, list[float]]:
         g = self.cfg.group_size
         prompts = [render_prompt(self.tok, r, self.cfg.thinking) for r in recs for _ in range(g)]
-        roll = generate(self.model, self.tok, prompts, max_new_tokens=self.cfg.max_new_tokens,
-                        temperature=self.cfg.temperature, top_p=self.cfg.top_p,
-                        generator_seed=self.rng.randrange(2**31))
+        roll = generate(
+            self.model,
+            self.tok,
+            prompts,
+            max_new_tokens=self.cfg.max_new_tokens,
+            temperature=self.cfg.temperature,
+            top_p=self.cfg.top_p,
+            generator_seed=self.rng.randrange(2**31),
+        )
         return roll, _score(self.cfg, [r for r in recs for _ in range(g)], roll.texts, roll)
 
     def __next__(self) -> dict[str, Any]:
@@ -115,8 +133,13 @@ class RolloutSource:
         while len(kept) < cfg.prompts_per_step and fallback is not None:
             kept.append(fallback)  # zero advantage: keeps the batch shape, adds no gradient
         batch = self._collate(kept)
-        batch.update({"reward_mean": float(batch.pop("_rewards").mean()), "tied_frac": tied_seen / max(1, groups_seen),
-                      "resample_rounds": float(rounds - 1)})
+        batch.update(
+            {
+                "reward_mean": float(batch.pop("_rewards").mean()),
+                "tied_frac": tied_seen / max(1, groups_seen),
+                "resample_rounds": float(rounds - 1),
+            }
+        )
         self.calls += 1
         self._cached, self._served = batch, 1
         return batch
@@ -134,7 +157,12 @@ class RolloutSource:
         width = max(r.shape[0] for r in rows_ids)
 
         def pad(rows: list[Any], value: Any) -> Any:  # left-pad to a common width
-            return torch.stack([torch.cat([torch.full((width - r.shape[0],), value, dtype=r.dtype, device=r.device), r]) for r in rows])
+            return torch.stack(
+                [
+                    torch.cat([torch.full((width - r.shape[0],), value, dtype=r.dtype, device=r.device), r])
+                    for r in rows
+                ]
+            )
 
         ids, attn, mask = pad(rows_ids, self.tok.pad_token_id), pad(rows_attn, 0), pad(rows_mask, False)
         rewards = torch.tensor([x for _, _, rs in kept for x in rs], dtype=torch.float32)
@@ -142,8 +170,14 @@ class RolloutSource:
         with torch.no_grad():
             old = token_logprobs(self.model, ids, attn).detach()
             ref = token_logprobs(self.ref_model, ids, attn).detach() if self.ref_model is not None else None
-        batch = {"input_ids": ids, "attention_mask": attn, "completion_mask": mask, "advantages": adv,
-                 "old_logp": old, "_rewards": rewards}
+        batch = {
+            "input_ids": ids,
+            "attention_mask": attn,
+            "completion_mask": mask,
+            "advantages": adv,
+            "old_logp": old,
+            "_rewards": rewards,
+        }
         if ref is not None:
             batch["ref_logp"] = ref
         return batch
@@ -165,9 +199,15 @@ def rl_loss(cfg: RLConfig) -> Any:
         mask = batch["completion_mask"][:, 1:]
         grpo = cfg.algorithm == "grpo"
         loss, stats = clipped_pg_loss(
-            logp, batch["old_logp"], batch["advantages"], mask,
-            eps_low=cfg.epsilon_low, eps_high=cfg.epsilon_low if grpo else cfg.epsilon_high,
-            level="sequence" if grpo else "token", ref_logp=batch.get("ref_logp"), kl_beta=cfg.kl_beta,
+            logp,
+            batch["old_logp"],
+            batch["advantages"],
+            mask,
+            eps_low=cfg.epsilon_low,
+            eps_high=cfg.epsilon_low if grpo else cfg.epsilon_high,
+            level="sequence" if grpo else "token",
+            ref_logp=batch.get("ref_logp"),
+            kl_beta=cfg.kl_beta,
         )
         stats.update({k: batch[k] for k in ("reward_mean", "tied_frac", "resample_rounds")})
         return loss, stats
@@ -175,27 +215,52 @@ def rl_loss(cfg: RLConfig) -> Any:
     return loss_fn
 
 
-def mean_reward(model: Any, tokenizer: Any, records: Sequence[dict[str, Any]], cfg: RLConfig, seed: int = 123,
-                batch_size: int = 64) -> float:
+def mean_reward(
+    model: Any,
+    tokenizer: Any,
+    records: Sequence[dict[str, Any]],
+    cfg: RLConfig,
+    seed: int = 123,
+    batch_size: int = 64,
+) -> float:
     """Mean shaped reward of one sampled completion per record (fixed seed): the held-out RL metric."""
     total = 0.0
     for i in range(0, len(records), batch_size):
         recs = list(records[i : i + batch_size])
         prompts = [render_prompt(tokenizer, r, cfg.thinking) for r in recs]
-        roll = generate(model, tokenizer, prompts, max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature,
-                        top_p=cfg.top_p, generator_seed=seed + i)
+        roll = generate(
+            model,
+            tokenizer,
+            prompts,
+            max_new_tokens=cfg.max_new_tokens,
+            temperature=cfg.temperature,
+            top_p=cfg.top_p,
+            generator_seed=seed + i,
+        )
         total += sum(_score(cfg, recs, roll.texts, roll))
     return total / max(1, len(records))
 
 
-def filter_pool(model: Any, tokenizer: Any, records: list[dict[str, Any]], cfg: RLConfig,
-                low: float = 0.125, high: float = 0.875) -> list[dict[str, Any]]:
+def filter_pool(
+    model: Any,
+    tokenizer: Any,
+    records: list[dict[str, Any]],
+    cfg: RLConfig,
+    low: float = 0.125,
+    high: float = 0.875,
+) -> list[dict[str, Any]]:
     """Prompts with ``low < solve rate < high`` over ``cfg.pool_rollouts`` samples (correct = verifier)."""
     kept = []
     k = cfg.pool_rollouts
     for i, rec in enumerate(records):
-        roll = generate(model, tokenizer, [render_prompt(tokenizer, rec, cfg.thinking)] * k,
-                        max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature, generator_seed=cfg.seed + i)
+        roll = generate(
+            model,
+            tokenizer,
+            [render_prompt(tokenizer, rec, cfg.thinking)] * k,
+            max_new_tokens=cfg.max_new_tokens,
+            temperature=cfg.temperature,
+            generator_seed=cfg.seed + i,
+        )
         rate = sum(is_correct(task_spec(rec["task"]), t, rec) for t in roll.texts) / k
         if low < rate < high:
             kept.append(rec)

@@ -142,6 +142,18 @@ def test_docking_term_in_a_target_scores_batches_with_failures_as_none() -> None
 
 @needs_docking
 @needs_examples
+def test_scores_do_not_depend_on_worker_batch_or_order() -> None:
+    """Vina's seed 0 means "random": the oracle must pass a fixed seed so scores are reproducible."""
+    ligands = ["CCO", "Oc1ccccc1", "CC(=O)N"]
+    with docking.docking_oracle("6CM4", size=14, exhaustiveness=1, n_jobs=2, seed=3) as pair:
+        first = pair(ligands)
+    with docking.docking_oracle("6CM4", size=14, exhaustiveness=1, n_jobs=1, seed=3) as single:
+        assert single(ligands[::-1]) == first[::-1]
+    assert all(isinstance(v, float) for v in first)
+
+
+@needs_docking
+@needs_examples
 def test_timeout_gives_none_and_the_pool_recovers() -> None:
     with docking.docking_oracle("6CM4", size=14, exhaustiveness=1, n_jobs=1, timeout=0.001) as oracle:
         assert oracle([RISPERIDONE]) == [None]

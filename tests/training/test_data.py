@@ -7,7 +7,15 @@ import pytest
 from sciReason.errors import ConfigError
 from sciReason.training.builders import build_records, molecule_pool
 from sciReason.training.config import SourceConfig
-from sciReason.training.data import EpochBatches, MixedStream, PackedBatches, encode_chat, iter_records, record_text, tag
+from sciReason.training.data import (
+    EpochBatches,
+    MixedStream,
+    PackedBatches,
+    encode_chat,
+    iter_records,
+    record_text,
+    tag,
+)
 
 
 @pytest.fixture(scope="module")
@@ -19,18 +27,25 @@ def tok(tiny_dir):
 
 def test_tags_and_pairs():
     assert tag("CCO", "smiles") == "<SMILES> CCO </SMILES>"
-    assert record_text({"sequence": "MKV", "type": "protein", "text": "A kinase:"}) == "A kinase: <protein> MKV </protein>"
+    assert (
+        record_text({"sequence": "MKV", "type": "protein", "text": "A kinase:"})
+        == "A kinase: <protein> MKV </protein>"
+    )
     with pytest.raises(ValueError, match="unknown sequence type"):
         tag("X", "glycan")
 
 
 def test_responses_only_labels_without_generation_markers(tok):
     """Every prompt position is -100 and the response + EOS is learned, for both thinking modes."""
-    msgs = [{"role": "user", "content": "Formula of <SMILES> CCO </SMILES> ?"},
-            {"role": "assistant", "content": "<MOLFORMULA> C2H6O </MOLFORMULA>"}]
+    msgs = [
+        {"role": "user", "content": "Formula of <SMILES> CCO </SMILES> ?"},
+        {"role": "assistant", "content": "<MOLFORMULA> C2H6O </MOLFORMULA>"},
+    ]
     for thinking in (False, True):
         ids, labels = encode_chat(tok, msgs, thinking=thinking)
-        prompt = tok.apply_chat_template(msgs[:1], tokenize=False, add_generation_prompt=True, enable_thinking=thinking)
+        prompt = tok.apply_chat_template(
+            msgs[:1], tokenize=False, add_generation_prompt=True, enable_thinking=thinking
+        )
         n_prompt = len(tok(prompt, add_special_tokens=False)["input_ids"])
         assert all(y == -100 for y in labels[:n_prompt])
         assert labels[n_prompt:] == ids[n_prompt:] and labels[-1] == tok.eos_token_id
@@ -41,7 +56,11 @@ def test_responses_only_labels_without_generation_markers(tok):
 def test_jsonl_and_parquet_sources(tmp_path):
     rows = [{"text": f"doc {i}"} for i in range(5)]
     (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
-    assert [r["text"] for r in iter_records(SourceConfig(path=str(tmp_path / "a.jsonl"), limit=3))] == ["doc 0", "doc 1", "doc 2"]
+    assert [r["text"] for r in iter_records(SourceConfig(path=str(tmp_path / "a.jsonl"), limit=3))] == [
+        "doc 0",
+        "doc 1",
+        "doc 2",
+    ]
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -55,8 +74,10 @@ def test_jsonl_and_parquet_sources(tmp_path):
 
 
 def test_packed_stream_resumes_exactly(tok, tmp_path):
-    sources = [SourceConfig(path="builtin:molecules", weight=2, options={"max_molecules": 300}),
-               SourceConfig(path="builtin:sequences", options={"n": 200})]
+    sources = [
+        SourceConfig(path="builtin:molecules", weight=2, options={"max_molecules": 300}),
+        SourceConfig(path="builtin:sequences", options={"n": 200}),
+    ]
     a = PackedBatches(MixedStream(sources, seed=3), tok, 48, 2)
     for _ in range(3):
         next(a)
@@ -79,15 +100,25 @@ def test_epoch_batches_resume_and_shard():
     assert (next(c)["input_ids"] == seen[5]).all()
     r0 = EpochBatches(ex, 2, 0, seed=1, rank=0, world=2)
     r1 = EpochBatches(ex, 2, 0, seed=1, rank=1, world=2)
-    first = {tuple(x) for x in next(r0)["labels"][:, :1].tolist()} | {tuple(x) for x in next(r1)["labels"][:, :1].tolist()}
+    first = {tuple(x) for x in next(r0)["labels"][:, :1].tolist()} | {
+        tuple(x) for x in next(r1)["labels"][:, :1].tolist()
+    }
     assert len(first) == 4  # the two ranks read disjoint examples
 
 
 def test_held_out_molecules_never_in_training():
     train, test = molecule_pool(2000)
     assert test and not set(train) & set(test)
-    test_inputs = {r["input"] for r in build_records("instructions", tasks=["smol_name_conversion-s2f"], n_per_task=50,
-                                                     split="test", max_molecules=2000)}
+    test_inputs = {
+        r["input"]
+        for r in build_records(
+            "instructions",
+            tasks=["smol_name_conversion-s2f"],
+            n_per_task=50,
+            split="test",
+            max_molecules=2000,
+        )
+    }
     assert test_inputs <= set(test)
 
 
@@ -96,8 +127,9 @@ def test_builder_labels_are_exact():
 
     from sciReason.representations import mol_from_smiles
 
-    for rec in build_records("instructions", tasks=["smol_name_conversion-s2f", "dna_to_protein"], n_per_task=20,
-                             max_molecules=500):
+    for rec in build_records(
+        "instructions", tasks=["smol_name_conversion-s2f", "dna_to_protein"], n_per_task=20, max_molecules=500
+    ):
         if rec["task"] == "dna_to_protein":
             from Bio.Seq import Seq
 

@@ -47,7 +47,9 @@ def test_tags_must_survive_decoding():
     spec = task_spec("smol_molecule_generation")
     rec = {"reference": "Oc1ccccc1Cl", "formula": "C6H5ClO"}
     tagged = "<think>\nC 6, H 5, Cl 1, O 1\n</think>\n\n<SMILES> Oc1ccccc1Cl </SMILES>"
-    stripped = tagged.replace("<think>", "").replace("</think>", "").replace("<SMILES>", "").replace("</SMILES>", "")
+    stripped = (
+        tagged.replace("<think>", "").replace("</think>", "").replace("<SMILES>", "").replace("</SMILES>", "")
+    )
     assert shaped_reward(spec, tagged, rec).total == pytest.approx(1.0)
     assert shaped_reward(spec, stripped, rec).total < 0.5
 
