@@ -63,7 +63,10 @@ def oracle_run(ligands: list[str], receptor: str, exhaustiveness: int, seed: int
     from sciReason.oracles.docking import docking_oracle
 
     t0 = time.perf_counter()
-    with docking_oracle(receptor, exhaustiveness=exhaustiveness, seed=seed, n_jobs=n_jobs) as oracle:
+    # No per-ligand timeout here: on a shared, niced machine a ligand can legitimately take many minutes.
+    with docking_oracle(
+        receptor, exhaustiveness=exhaustiveness, seed=seed, n_jobs=n_jobs, timeout=1e6
+    ) as oracle:
         scores = oracle(ligands)
         wall = time.perf_counter() - t0
         t1 = time.perf_counter()

@@ -113,6 +113,9 @@ def ship(args: argparse.Namespace) -> None:
     for extra in ("metrics.json",):
         if (src / extra).exists():
             shutil.copy(src / extra, SHIP / extra)
+    logs = sorted((ROOT / "runs" / "tiny").glob("*/metrics.jsonl"))
+    if logs:  # the per-step training log (loss, grad norm, tokens/s, LR) of every stage
+        (SHIP / "training_log.jsonl").write_text("".join(p.read_text() for p in logs))
     n_params = sum(p.numel() for p in model.parameters())
     metrics = json.loads((src / "metrics.json").read_text()) if (src / "metrics.json").exists() else {}
     (SHIP / "MODEL_CARD.md").write_text(_card(model.config, n_params, metrics))
@@ -187,9 +190,11 @@ No RL stage was run for the shipped weights.
 
 ## Measured held-out metrics (CPU, RDKit, `python scripts/build_tiny_model.py evaluate`)
 
-Unconditional generation: samples at T=1 from the catalog prompt; validity/uniqueness/novelty with RDKit
-(novelty against the training molecules). Other tasks: greedy answers on 256 held-out prompts each;
-`parsed` = share of answers that parse; `think_rate` = share with a non-empty closed `<think>` block
+Unconditional generation: samples from the catalog prompt with the task's default decoding (what
+`sciReason.generate("molecule")` uses: T=0.95, top-p 0.95, top-k 50), and a second run with plain T=1.0
+sampling; validity/uniqueness/novelty with RDKit (novelty against the training molecules). Other tasks: greedy answers on 256 held-out prompts each;
+`parsed` = share of answers that parse; `element_match` = same set of elements as the true formula;
+`formula_match` = the designed molecule has the requested formula; `think_rate` = share with a non-empty closed `<think>` block
 (thinking tasks are prompted with thinking on, instant tasks with it off).
 
 | task | metrics |
@@ -198,7 +203,10 @@ Unconditional generation: samples at T=1 from the catalog prompt; validity/uniqu
 
 ## Limits
 
-Tiny capacity: formulas of small or unusual molecules (outside the ZINC-like training distribution) are
+The cold start taught the think-then-answer format (think_rate 1.0 on thinking tasks, 0.0 on instant
+tasks) but not the skills behind the two thinking tasks: exact codon translation (`dna_to_protein`) and
+formula-conditioned design (`smol_molecule_generation`) stay near 0 at this size. Tiny capacity: formulas
+of small or unusual molecules (outside the ZINC-like training distribution) are
 often wrong; numeric predictions are rough; there is no knowledge of real biology or materials beyond
 the synthetic sequence tasks. Use a real SciReasoner checkpoint (`Client("local:PATH")` or a server URL)
 for anything beyond demos and tests.

@@ -243,7 +243,7 @@ class DockingOracle:
         reference_ligand: str | Path | None = None,
         exhaustiveness: int = 8,
         seed: int = 0,
-        timeout: float = 300.0,
+        timeout: float = 600.0,
         n_jobs: int | None = None,
         cpu: int = 1,
         n_poses: int = 1,
@@ -405,7 +405,7 @@ def docking_oracle(
     reference_ligand: str | Path | None = None,
     exhaustiveness: int = 8,
     seed: int = 0,
-    timeout: float = 300.0,
+    timeout: float = 600.0,
     n_jobs: int | None = None,
     cpu: int = 1,
 ) -> DockingOracle:
@@ -496,7 +496,7 @@ def _register() -> None:
         _dock_factory,
         description="AutoDock Vina score in kcal/mol (lower is better); receptor = 6CM4, 6A93, 4B05 or a .pdbqt/.pdb file",
         domain="molecule",
-        signature="dock(receptor, center=x,y,z, size=20, reference_ligand=FILE, exhaustiveness=8, seed=0, timeout=300, n_jobs=N, cpu=1)",
+        signature="dock(receptor, center=x,y,z, size=20, reference_ligand=FILE, exhaustiveness=8, seed=0, timeout=600, n_jobs=N, cpu=1)",
         replace=True,
     )
 

@@ -412,7 +412,8 @@ def rule_trace(record: dict[str, Any], rng: random.Random | None = None, corrupt
         formula = _props(inp, "formula")["formula"]
         counts = parse_formula(formula) or {}
         need = ", ".join(f"{el} {n}" for el, n in counts.items())
-        if wrong:
-            formula = formula.replace("C", "C1", 1) if "C1" not in formula else formula.replace("C1", "C", 1)
+        if wrong:  # one hydrogen too many: a plausible counting slip
+            wrong_counts = {**counts, "H": counts.get("H", 0) + 1}
+            formula = "".join(f"{el}{n if n > 1 else ''}" for el, n in wrong_counts.items())
         return f"<think>\nCount atoms, implicit hydrogens included: {need}.\n</think>\n\n<MOLFORMULA> {formula} </MOLFORMULA>"
     return None

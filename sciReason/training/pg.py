@@ -245,13 +245,11 @@ class ReinventLearner:
             temperature=self.temperature,
             generator_seed=self.seed * 100_003 + self.steps,
         )
-        prompt_len = roll.input_ids.shape[1] - roll.completion_mask.shape[1] + roll.completion_mask.shape[1]
         out = []
         for i, text in enumerate(roll.texts):
             ids = roll.input_ids[i][roll.completion_mask[i]].tolist()
             parsed = parse_answer("smiles", text).parsed
             out.append(Sample(text=text, smiles=parsed.value if parsed.valid else None, token_ids=ids))
-        del prompt_len
         return out
 
     def _logp(self, model: Any, batch: list[list[int]]) -> Any:

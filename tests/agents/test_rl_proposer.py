@@ -14,7 +14,12 @@ def learner(tmp_path_factory):
     from sciReason.testing.tiny import build_tiny_model
     from sciReason.training.pg import ReinventLearner
 
-    path = build_tiny_model(tmp_path_factory.mktemp("prior") / "m", vocab_size=512, initializer_range=0.3, tie_word_embeddings=False)
+    path = build_tiny_model(
+        tmp_path_factory.mktemp("prior") / "m",
+        vocab_size=512,
+        initializer_range=0.3,
+        tie_word_embeddings=False,
+    )
     return ReinventLearner(str(path), None, seed=0, max_new_tokens=16, replay_size=20, replay_sample=4)
 
 
@@ -29,7 +34,9 @@ def test_rl_proposer_updates_the_generator_and_feeds_it_genetic_offspring(learne
     rl = RLProposer(learner, feed_offspring=3)
     before = [p.detach().clone() for p in learner.agent.parameters()][:3]
     cfg = fast_config(budget=40, batch_size=8, proposers=["graph_ga:0.5", "rl:0.5"], rl_prior="unused")
-    camp = Campaign(cfg, QEDObjective(), proposers={"graph_ga": GraphGAProposer(), "rl": rl}, store=MemoryStore(40))
+    camp = Campaign(
+        cfg, QEDObjective(), proposers={"graph_ga": GraphGAProposer(), "rl": rl}, store=MemoryStore(40)
+    )
     res = camp.run()
     assert res.n_oracle_calls == 40
     assert rl.updates >= 1 and learner.steps == rl.updates  # real optimiser steps on the agent

@@ -46,3 +46,24 @@ def test_token_vs_sequence_level_and_kl():
     assert stats["kl"] == pytest.approx(0.0)
     _, stats = clipped_pg_loss(logp, logp, adv, mask, ref_logp=logp - 1.0, kl_beta=0.1)
     assert stats["kl"] > 0
+
+
+def test_reinvent_learner_updates_agent_and_caps_replay(tiny_dir):
+    from sciReason.training.pg import ReinventLearner, Sample
+
+    learner = ReinventLearner(str(tiny_dir), None, max_new_tokens=12, replay_size=3, replay_sample=2, lr=1e-2)
+    samples = learner.sample(4)
+    assert len(samples) == 4 and all(s.token_ids for s in samples)
+    fake = [
+        Sample(text=f"<SMILES> C{'C' * i} </SMILES>", smiles="C" * (i + 1), token_ids=s.token_ids)
+        for i, s in enumerate(samples)
+    ]
+    before = [p.detach().clone() for p in learner.agent.parameters()]
+    stats = learner.update(fake, [0.1, 0.9, None, 0.5])
+    assert len(learner.replay) == 3 and min(v for v, _, _ in learner.replay) == 0.1
+    assert stats["loss"] > 0 and any(
+        not torch.equal(a, b) for a, b in zip(before, learner.agent.parameters(), strict=True)
+    )
+    assert all(
+        torch.equal(a, b) for a, b in zip(before, learner.prior.parameters(), strict=True)
+    )  # the prior stays frozen
