@@ -43,7 +43,7 @@ def bench_sft(model: Path, records: list[dict], steps: int, tmp: Path) -> dict[s
     import torch
 
     from sciReason.training.data import record_messages
-    from sciReason.training.sft import sft
+    from sciReason.training.stage_sft import sft
 
     torch.set_num_threads(1)
     data = tmp / "sft.jsonl"
@@ -120,7 +120,7 @@ def bench_rl(model: Path, steps: int, tmp: Path) -> dict[str, float]:
 
     from sciReason.training.builders import task_spec
     from sciReason.training.rewards import shaped_reward
-    from sciReason.training.rl import rl
+    from sciReason.training.stage_rl import rl
 
     torch.set_num_threads(1)
     prompts = tmp / "p.jsonl"

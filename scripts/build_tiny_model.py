@@ -46,10 +46,10 @@ def _write(name: str, rows) -> int:  # noqa: ANN001
 
 def prepare(args: argparse.Namespace) -> None:
     from sciReason.training.builders import build_records
-    from sciReason.training.coldstart import coldstart
     from sciReason.training.config import load_stage_config
     from sciReason.training.loop import load_model
-    from sciReason.training.pretrain import init_texts
+    from sciReason.training.stage_coldstart import coldstart
+    from sciReason.training.stage_pretrain import init_texts
 
     t0 = time.time()
     _write("molecules.jsonl.gz", build_records("molecules"))

@@ -15,24 +15,24 @@ __all__ = ["coldstart", "pretrain", "rl", "sft"]
 
 
 def pretrain(config: Any) -> Any:
-    from sciReason.training.pretrain import pretrain as _run
+    from sciReason.training.stage_pretrain import pretrain as _run
 
     return _run(config)
 
 
 def sft(config: Any) -> Any:
-    from sciReason.training.sft import sft as _run
+    from sciReason.training.stage_sft import sft as _run
 
     return _run(config)
 
 
 def coldstart(config: Any) -> Any:
-    from sciReason.training.coldstart import coldstart as _run
+    from sciReason.training.stage_coldstart import coldstart as _run
 
     return _run(config)
 
 
 def rl(config: Any) -> Any:
-    from sciReason.training.rl import rl as _run
+    from sciReason.training.stage_rl import rl as _run
 
     return _run(config)

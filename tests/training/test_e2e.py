@@ -121,10 +121,10 @@ def test_sft_raises_heldout_formula_match(pretrained, tmp_path):
 def test_coldstart_keeps_verified_traces_and_teaches_format(pretrained, tmp_path):
     from sciReason.training import coldstart
     from sciReason.training.builders import task_spec
-    from sciReason.training.coldstart import harvest
     from sciReason.training.config import ColdStartConfig
     from sciReason.training.rewards import is_correct
-    from sciReason.training.sft import sft_records
+    from sciReason.training.stage_coldstart import harvest
+    from sciReason.training.stage_sft import sft_records
 
     _, base = pretrained
     data = [
@@ -177,7 +177,7 @@ def test_coldstart_keeps_verified_traces_and_teaches_format(pretrained, tmp_path
 def test_rl_raises_mean_reward_on_heldout_samples(pretrained, tmp_path):
     from sciReason.training import rl
     from sciReason.training.config import RLConfig
-    from sciReason.training.rl import mean_reward
+    from sciReason.training.stage_rl import mean_reward
 
     _, base = pretrained
     prompts = tmp_path / "prompts.jsonl"

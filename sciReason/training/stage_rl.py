@@ -26,8 +26,8 @@ from sciReason.training.config import RLConfig
 from sciReason.training.data import iter_records, record_messages
 from sciReason.training.loop import Loop, load_model, seed_everything
 from sciReason.training.pg import clipped_pg_loss, generate, group_advantages, tied_groups, token_logprobs
-from sciReason.training.pretrain import _rank_world, coerce_config
 from sciReason.training.rewards import is_correct, shaped_reward
+from sciReason.training.stage_pretrain import _rank_world, coerce_config
 
 logger = logging.getLogger(__name__)
 

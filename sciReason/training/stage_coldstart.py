@@ -25,9 +25,9 @@ from sciReason.errors import ConfigError
 from sciReason.training.builders import rule_trace, task_spec
 from sciReason.training.config import ColdStartConfig
 from sciReason.training.data import iter_records, record_messages
-from sciReason.training.pretrain import coerce_config
 from sciReason.training.rewards import is_correct
-from sciReason.training.sft import run_sft, sft_records
+from sciReason.training.stage_pretrain import coerce_config
+from sciReason.training.stage_sft import run_sft, sft_records
 
 logger = logging.getLogger(__name__)
 

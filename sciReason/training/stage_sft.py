@@ -18,7 +18,7 @@ from typing import Any
 from sciReason.training.config import SFTConfig
 from sciReason.training.data import EpochBatches, encode_chat, iter_records, record_messages
 from sciReason.training.loop import Loop, lm_loss, load_model, seed_everything
-from sciReason.training.pretrain import _rank_world, coerce_config, init_texts
+from sciReason.training.stage_pretrain import _rank_world, coerce_config, init_texts
 
 logger = logging.getLogger(__name__)
 
