@@ -182,7 +182,12 @@ def parse_iupac(answer: str) -> Parsed:
     if tagged is None:
         lines = [ln for ln in answer.splitlines() if ln.strip()]
         # Untagged fallback only for a bare name: one short line, not a sentence, not "I am not sure".
-        if len(lines) != 1 or len(lines[0].split()) > 4 or _DONT_KNOW.search(lines[0]) or _ANY_TAG.search(lines[0]):
+        if (
+            len(lines) != 1
+            or len(lines[0].split()) > 4
+            or _DONT_KNOW.search(lines[0])
+            or _ANY_TAG.search(lines[0])
+        ):
             return _bad("no <IUPAC> tag in answer", answer)
         tagged = lines[0]
     name = tagged.strip().rstrip(".")

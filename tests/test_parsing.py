@@ -236,4 +236,6 @@ def test_untagged_fallbacks_do_not_accept_sentences() -> None:
     assert not p("smol_name_conversion-s2i", "The compound is probably some kind of alcohol").parsed.valid
     assert p("smol_name_conversion-s2i", "acetic acid").parsed.value == "acetic acid"
     assert not p("Fold_type_fold_type", "Unknown").parsed.valid
-    assert not p("smol_name_conversion-s2i", "<BOOLEAN> No </BOOLEAN>").parsed.valid  # another task's tag is no name
+    assert not p(
+        "smol_name_conversion-s2i", "<BOOLEAN> No </BOOLEAN>"
+    ).parsed.valid  # another task's tag is no name
