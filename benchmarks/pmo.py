@@ -185,13 +185,13 @@ def _table(rows: list[dict[str, Any]], methods: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sciReason.oracles.pmo import PMO_TASKS
+    from sciReason.oracles.pmo import PMO23_TASKS, PMO_TASKS
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--tasks",
         default=",".join(PMO_TASKS),
-        help="comma-separated PMO task names (default: the 20 offline tasks)",
+        help="comma-separated PMO task names (default: the 20 RDKit tasks; 'all23' adds drd2, gsk3b, jnk3)",
     )
     ap.add_argument("--budget", type=int, default=10_000)
     ap.add_argument("--seeds", default="0,1,2,3,5", help="comma-separated seeds (PMO: 0,1,2,3,5)")
@@ -224,9 +224,13 @@ def main(argv: list[str] | None = None) -> int:
         except json.JSONDecodeError:
             overrides[k] = v
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
-    unknown = [t for t in tasks if t not in PMO_TASKS]
+    if tasks == ["all23"]:
+        tasks = list(PMO23_TASKS)
+    elif tasks == ["all20"]:
+        tasks = list(PMO_TASKS)
+    unknown = [t for t in tasks if t not in PMO23_TASKS]
     if unknown:
-        ap.error(f"unknown task(s) {unknown}; choose from {', '.join(PMO_TASKS)}")
+        ap.error(f"unknown task(s) {unknown}; choose from {', '.join(PMO23_TASKS)} (or all20 / all23)")
     seeds = [int(s) for s in args.seeds.split(",")]
     methods = [m.strip() for m in args.methods.split(",")]
     names = {m: (f"scireason{args.label}" if m == "scireason" else m) for m in methods}

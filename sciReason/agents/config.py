@@ -1,7 +1,7 @@
 """DesignConfig: every knob of a design campaign, documented (defaults -> TOML -> CLI flags).
 
 The defaults are the ones tuned on the PMO tuning tasks (``zaleplon_mpo`` and ``perindopril_mpo`` only);
-see ``docs/benchmarks/pmo.md``. ``resolved()`` fills the values that depend on the target (proposers for
+see ``docs/benchmarks.md``. ``resolved()`` fills the values that depend on the target (proposers for
 a protein target, default storage under the output directory) so that ``summary.json`` records exactly
 what ran.
 """

@@ -3,7 +3,7 @@
 RDKit objects and closures do not pickle, so workers do not receive the objective: each worker builds it
 once from a *recipe* (a target string, or a picklable zero-argument factory) and then scores chunks of
 candidates. Results come back in input order. For the pure-RDKit PMO objectives one process is usually
-faster than shipping SMILES around (see ``docs/benchmarks/oracles.md``); use this when a candidate takes
+faster than shipping SMILES around (see ``docs/benchmarks.md``); use this when a candidate takes
 milliseconds or more.
 """
 

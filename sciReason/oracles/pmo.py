@@ -35,7 +35,7 @@ from sciReason.oracles.modifiers import (
 from sciReason.oracles.registry import register_oracle, register_prefix
 from sciReason.representations import mol_from_smiles
 
-__all__ = ["PMO_TASKS", "PMOObjective", "pmo_objective"]
+__all__ = ["PMO23_TASKS", "PMO_BIOACTIVITY_TASKS", "PMO_TASKS", "PMOObjective", "pmo_objective"]
 
 # Reference molecules exactly as GuacaMol writes them (the SMILES spelling does not change fingerprints).
 CELECOXIB = "CC1=CC=C(C=C1)C1=CC(=NN1C1=CC=C(C=C1)S(N)(=O)=O)C(F)(F)F"
@@ -301,6 +301,9 @@ _DEFINITIONS: dict[str, tuple[str, Callable[[], list[Component]], str]] = {
 }
 
 PMO_TASKS: tuple[str, ...] = tuple(sorted(_DEFINITIONS))
+# The three ML-model tasks of PMO live in sciReason.oracles.bioactivity (models from the molscore wheel).
+PMO_BIOACTIVITY_TASKS: tuple[str, ...] = ("drd2", "gsk3b", "jnk3")
+PMO23_TASKS: tuple[str, ...] = tuple(sorted(PMO_TASKS + PMO_BIOACTIVITY_TASKS))
 
 
 @functools.cache
@@ -319,9 +322,13 @@ def pmo_objective(name: str) -> PMOObjective:
     return PMOObjective(key, build(), aggregate, f"PMO {key}: {desc}")
 
 
-def _prefix_factory(body: str, *, text: str = "", offset: int = 0) -> PMOObjective:
+def _prefix_factory(body: str, *, text: str = "", offset: int = 0) -> Any:
     stripped = body.strip()
     lead = len(body) - len(body.lstrip())
+    if stripped.lower() in PMO_BIOACTIVITY_TASKS:
+        from sciReason.oracles.bioactivity import bioactivity_objective
+
+        return bioactivity_objective(stripped.lower())
     try:
         return pmo_objective(stripped)
     except ValueError as exc:
@@ -341,8 +348,8 @@ def _term_factory(name: str) -> Callable[[], PMOObjective]:
 register_prefix(
     "pmo",
     _prefix_factory,
-    description="one of the 20 pure-RDKit PMO tasks (GuacaMol-identical definitions)",
-    signature="pmo:TASK (e.g. pmo:celecoxib_rediscovery)",
+    description="one of the 23 PMO tasks: 20 pure-RDKit (GuacaMol-identical definitions) + drd2/gsk3b/jnk3",
+    signature="pmo:TASK (e.g. pmo:celecoxib_rediscovery, pmo:jnk3)",
 )
 for _task in PMO_TASKS:
     if _task != "qed":  # the chemistry module's `qed` is the same function

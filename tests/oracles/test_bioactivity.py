@@ -257,3 +257,17 @@ def test_registry_target_and_pmo_objective() -> None:
     assert combined.score([sp600125])[0].terms["jnk3"] == direct
     with pytest.raises(Exception, match="no positional"):
         parse_target("jnk3(5)>0.5")
+
+
+def test_pmo_prefix_reaches_the_bioactivity_tasks() -> None:
+    pytest.importorskip("sklearn")
+    from sciReason.oracles import parse_target
+    from sciReason.oracles.pmo import PMO23_TASKS
+
+    assert len(PMO23_TASKS) == 23 and {"drd2", "gsk3b", "jnk3"} <= set(PMO23_TASKS)
+    try:
+        objective = parse_target("pmo:jnk3")
+    except MissingDependencyError:
+        pytest.skip("molscore is not installed")
+    values = objective(["CCO", "not a smiles"])
+    assert values[1] is None and 0.0 <= values[0] <= 1.0
