@@ -62,15 +62,11 @@ def reward_group(spec: Any) -> str:
 
 
 def _edit_similarity(a: str, b: str) -> float:
+    from sciReason.evaluation.metrics.chem import levenshtein_distance
+
     if not a and not b:
         return 1.0
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return 1.0 - prev[-1] / max(len(a), len(b))
+    return 1.0 - levenshtein_distance(a, b) / max(len(a), len(b))
 
 
 def _formula_score(pred: str, ref: str) -> float:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sciReason.evaluation.metrics.base import EvalItem, MetricContext, MetricResult, mean_of, same_label
+from sciReason.evaluation.metrics.base import EvalItem, MetricContext, MetricResult, mean_of
 from sciReason.representations import canonical_smiles, mol_from_smiles, parse_formula, rdkit_quiet
 
 NAN = float("nan")
@@ -302,13 +302,6 @@ def molecule_exact_match(items: Sequence[EvalItem], ctx: MetricContext) -> Metri
 
 
 def label_exact_match(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
-    scores: list[float | None] = []
-    for it in items:
-        golds = [g for g in it.gold if g is not None]
-        if not golds:
-            scores.append(NAN)
-        elif it.value is None:
-            scores.append(None)
-        else:
-            scores.append(1.0 if any(same_label(it.value, g) for g in golds) else 0.0)
-    return mean_of("exact_match", items, scores)
+    from sciReason.evaluation.metrics.stats import label_scores
+
+    return mean_of("exact_match", items, label_scores(items))

@@ -233,7 +233,8 @@ def sirna_mixed_score(items: Sequence[EvalItem], ctx: MetricContext) -> MetricRe
 # ---------------------------------------------------------------- classification
 
 
-def accuracy(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
+def label_scores(items: Sequence[EvalItem]) -> list[float | None]:
+    """Per item: 1/0 for a label that matches any gold, None when unparsed, NaN when the gold is unreadable."""
     scores: list[float | None] = []
     for it in items:
         golds = [g for g in it.gold if g is not None]
@@ -243,7 +244,11 @@ def accuracy(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
             scores.append(None)
         else:
             scores.append(1.0 if any(same_label(it.value, g) for g in golds) else 0.0)
-    return mean_of("accuracy", items, scores)
+    return scores
+
+
+def accuracy(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
+    return mean_of("accuracy", items, label_scores(items))
 
 
 def _binary_labels(items: Sequence[EvalItem]) -> tuple[list[int], list[int], list[bool], int]:
