@@ -171,14 +171,9 @@ class RemoteBackend(BackendBase):
                 result = self._interpret(response)
             except httpx.HTTPError as exc:
                 result = self._transport_error(exc)
-            if not isinstance(result, BackendError):
-                return result
-            delay = self._retry_delay(result, attempt, response)
+            delay = self._next_delay(result, attempt, response)
             if delay is None:
                 return result
-            log.info(
-                "retrying in %.2fs after %s (attempt %d of %d)", delay, result, attempt + 1, self.max_retries
-            )
             time.sleep(delay)
             attempt += 1
 
@@ -235,14 +230,9 @@ class RemoteBackend(BackendBase):
                 result = self._interpret(response)
             except httpx.HTTPError as exc:
                 result = self._transport_error(exc)
-            if not isinstance(result, BackendError):
-                return result
-            delay = self._retry_delay(result, attempt, response)
+            delay = self._next_delay(result, attempt, response)
             if delay is None:
                 return result
-            log.info(
-                "retrying in %.2fs after %s (attempt %d of %d)", delay, result, attempt + 1, self.max_retries
-            )
             await asyncio.sleep(delay)
             attempt += 1
 
@@ -366,6 +356,18 @@ class RemoteBackend(BackendBase):
                 f"{self.base_url}: timed out ({type(exc).__name__}); raise timeout= or retry later"
             )
         return BackendConnectionError(f"{self.base_url}: cannot connect ({type(exc).__name__}: {exc})")
+
+    def _next_delay(self, result: Any, attempt: int, response: httpx.Response | None) -> float | None:
+        """Shared by the sync and async loops: seconds before retrying ``result``, or None when it is final
+        (a response, or an error that is not retryable or out of attempts)."""
+        if not isinstance(result, BackendError):
+            return None
+        delay = self._retry_delay(result, attempt, response)
+        if delay is not None:
+            log.info(
+                "retrying in %.2fs after %s (attempt %d of %d)", delay, result, attempt + 1, self.max_retries
+            )
+        return delay
 
     def _retry_delay(self, err: BackendError, attempt: int, response: httpx.Response | None) -> float | None:
         """Seconds to wait before the next attempt, or None to give up."""

@@ -122,13 +122,7 @@ def register_oracle(
         signature: how to call it, e.g. ``"sim(smiles, fp=ecfp4)"``.
         replace: allow overwriting an existing name (otherwise a duplicate is an error).
     """
-    _check_name(name)
-    with _LOCK:
-        if name in _TERMS and not replace and _TERMS[name].factory is not factory:
-            raise OracleError(f"oracle {name!r} is already registered; pass replace=True to override it")
-        module = getattr(factory, "__module__", "") or ""
-        info = OracleInfo(name, "term", domain, description, signature or name, module)
-        _TERMS[name] = _Entry(info, factory)
+    _register(_TERMS, "term", "oracle", name, factory, description, domain, signature or name, replace)
 
 
 def register_prefix(
@@ -141,13 +135,37 @@ def register_prefix(
     replace: bool = False,
 ) -> None:
     """Register a whole-objective prefix (``prefix:body``); see :data:`PrefixFactory`."""
-    _check_name(prefix)
+    _register(
+        _PREFIXES,
+        "prefix",
+        "prefix",
+        prefix,
+        factory,
+        description,
+        domain,
+        signature or f"{prefix}:...",
+        replace,
+    )
+
+
+def _register(
+    table: dict[str, Any],
+    kind: str,
+    noun: str,
+    name: str,
+    factory: Any,
+    description: str,
+    domain: str,
+    signature: str,
+    replace: bool,
+) -> None:
+    """One registration path for terms and prefixes: name check, duplicate check, entry."""
+    _check_name(name)
     with _LOCK:
-        if prefix in _PREFIXES and not replace and _PREFIXES[prefix].factory is not factory:
-            raise OracleError(f"prefix {prefix!r} is already registered; pass replace=True to override it")
+        if name in table and not replace and table[name].factory is not factory:
+            raise OracleError(f"{noun} {name!r} is already registered; pass replace=True to override it")
         module = getattr(factory, "__module__", "") or ""
-        info = OracleInfo(prefix, "prefix", domain, description, signature or f"{prefix}:...", module)
-        _PREFIXES[prefix] = _Entry(info, factory)
+        table[name] = _Entry(OracleInfo(name, kind, domain, description, signature, module), factory)
 
 
 def _import(module: str) -> bool:
