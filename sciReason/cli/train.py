@@ -7,6 +7,7 @@ sft.toml`` (DDP, FSDP or DeepSpeed from the accelerate config).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,10 +29,27 @@ def _run_stage(stage: str, config: Path | None, flags: dict[str, Any]) -> None:
     from sciReason.training.config import STAGES
 
     cfg = resolve_config(STAGES[stage], config, flags, section=stage)
+    _log_to_stderr()
     import sciReason.training as training
 
     out = getattr(training, stage)(cfg)
-    Console().print(f"[bold green]{stage} done[/]: {out}")
+    if os.environ.get("RANK", "0") == "0":  # one line per run under ``accelerate launch``, not per process
+        Console().print(f"[bold green]{stage} done[/]: {out}")
+
+
+def _log_to_stderr() -> None:
+    """Show the recipe's progress messages (harvest counts, resume points) on stderr, one prefix per
+    process under ``accelerate launch``; the metrics themselves go to the console table and JSONL."""
+    import logging
+
+    log = logging.getLogger("sciReason")
+    if log.handlers:
+        return
+    rank = os.environ.get("RANK")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(f"%(levelname)s{f' [rank {rank}]' if rank else ''} %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
 
 
 def _make(stage: str) -> Any:

@@ -25,7 +25,16 @@ from sciReason.training.config import LoggingConfig, TrainConfig
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BatchSource", "Loop", "cosine_schedule", "lm_loss", "load_model", "seed_everything"]
+__all__ = [
+    "BatchSource",
+    "Loop",
+    "cosine_schedule",
+    "dist_state",
+    "lm_loss",
+    "load_model",
+    "rank_world",
+    "seed_everything",
+]
 
 
 class BatchSource(Protocol):
@@ -36,6 +45,26 @@ class BatchSource(Protocol):
     def state_dict(self) -> dict[str, Any]: ...
 
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+def dist_state() -> Any:
+    """This process's accelerate state, created CPU-aware.
+
+    ``PartialState()`` is a process-wide singleton and the first call fixes its mode: created without
+    ``cpu=True`` on a machine without CUDA, a process started by ``accelerate launch`` / ``torchrun``
+    would silently run as a lone, non-distributed rank 0 (every process then trains on the whole
+    data and writes the same files). Every stage goes through here so all see the same state.
+    """
+    import torch
+    from accelerate import PartialState
+
+    return PartialState(cpu=not torch.cuda.is_available())
+
+
+def rank_world() -> tuple[int, int]:
+    """(process index, number of processes) of this run; (0, 1) outside ``accelerate launch``."""
+    state = dist_state()
+    return state.process_index, state.num_processes
 
 
 def seed_everything(seed: int) -> None:
@@ -66,26 +95,11 @@ def load_model(config: TrainConfig, init_texts: Callable[[], Iterable[str]] | No
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = Path(config.model).expanduser()
-    if not path.exists() and config.init is not None:
-        from sciReason.testing.tiny import build_tiny_model, train_tokenizer
-
-        init = config.init
-        texts = list(init_texts()) if init_texts is not None else None
-        if texts is not None:
-            texts = texts[: init.tokenizer_texts]
-        tok = train_tokenizer(texts, vocab_size=init.vocab_size)
-        build_tiny_model(
-            path,
-            tokenizer=tok,
-            hidden_size=init.hidden_size,
-            num_layers=init.num_layers,
-            num_heads=init.num_heads,
-            num_kv_heads=init.num_kv_heads,
-            intermediate_size=init.intermediate_size,
-            max_position_embeddings=init.max_position_embeddings,
-            seed=config.seed,
-        )
-        logger.info("built a fresh tiny model at %s", path)
+    # Under ``accelerate launch`` the main process builds a missing model while the others wait, so
+    # no two processes write the same directory.
+    with dist_state().main_process_first():
+        if not path.exists() and config.init is not None:
+            _build_init(config, path, init_texts)
     source = str(path) if path.exists() else config.model
     try:
         tok = AutoTokenizer.from_pretrained(source, local_files_only=True)
@@ -98,6 +112,29 @@ def load_model(config: TrainConfig, init_texts: Callable[[], Iterable[str]] | No
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return model, tok
+
+
+def _build_init(config: TrainConfig, path: Path, init_texts: Callable[[], Iterable[str]] | None) -> None:
+    """Train a tokenizer on the first source texts and save a fresh tiny model at ``path``."""
+    from sciReason.testing.tiny import build_tiny_model, train_tokenizer
+
+    init = config.init
+    texts = list(init_texts()) if init_texts is not None else None
+    if texts is not None:
+        texts = texts[: init.tokenizer_texts]
+    tok = train_tokenizer(texts, vocab_size=init.vocab_size)
+    build_tiny_model(
+        path,
+        tokenizer=tok,
+        hidden_size=init.hidden_size,
+        num_layers=init.num_layers,
+        num_heads=init.num_heads,
+        num_kv_heads=init.num_kv_heads,
+        intermediate_size=init.intermediate_size,
+        max_position_embeddings=init.max_position_embeddings,
+        seed=config.seed,
+    )
+    logger.info("built a fresh tiny model at %s", path)
 
 
 def lm_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, dict[str, float]]:
@@ -204,6 +241,7 @@ class Loop:
         if precision == "auto":
             cuda = torch.cuda.is_available()
             precision = "bf16" if cuda and torch.cuda.is_bf16_supported() else "fp32"
+        dist_state()  # fixes the process-wide state CPU-aware before the Accelerator reads it
         self.accelerator = Accelerator(
             gradient_accumulation_steps=config.grad_accum,
             mixed_precision={"fp32": "no"}.get(precision, precision),
@@ -308,6 +346,8 @@ class Loop:
             step = self.step.value
             if step % cfg.logging.every == 0 or step == self.total_steps:
                 elapsed = max(time.perf_counter() - t0, 1e-9)
+                if acc.num_processes > 1:
+                    window = self._mean_over_processes(window)
                 row = {k: v / n_window for k, v in window.items() if k != "tokens"}
                 if "tokens" in window:
                     row["tokens_per_s"] = window["tokens"] * acc.num_processes / elapsed
@@ -323,11 +363,27 @@ class Loop:
         final = self.out / "final"
         self.save_model(final)
         if acc.is_main_process:
-            summary = {"stage": self.stage, "steps": self.step.value, "config": cfg.model_dump(mode="json")}
+            summary = {
+                "stage": self.stage,
+                "steps": self.step.value,
+                "num_processes": acc.num_processes,
+                "distributed_type": str(acc.distributed_type).rsplit(".", 1)[-1],
+                "config": cfg.model_dump(mode="json"),
+            }
             (final / "training_args.json").write_text(json.dumps(summary, indent=2))
         self.metrics.close()
         acc.wait_for_everyone()
         return final
+
+    def _mean_over_processes(self, window: dict[str, float]) -> dict[str, float]:
+        """Average the logged sums over processes, so the log reports the global loss, not rank 0's
+        shard (every process reaches this at the same step, as the collective requires)."""
+        import torch
+
+        keys = sorted(window)
+        local = torch.tensor([window[k] for k in keys], dtype=torch.float64, device=self.accelerator.device)
+        mean = self.accelerator.reduce(local, reduction="mean")
+        return dict(zip(keys, mean.tolist(), strict=True))
 
     def _evaluate(self, eval_fn: Callable[[Any], dict[str, float]]) -> dict[str, float]:
         import torch

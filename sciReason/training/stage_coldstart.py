@@ -25,6 +25,7 @@ from sciReason.errors import ConfigError
 from sciReason.training.builders import rule_trace, task_spec
 from sciReason.training.config import ColdStartConfig
 from sciReason.training.data import iter_records, record_messages
+from sciReason.training.loop import dist_state
 from sciReason.training.rewards import is_correct
 from sciReason.training.stage_pretrain import coerce_config
 from sciReason.training.stage_sft import run_sft, sft_records
@@ -134,14 +135,19 @@ def coldstart(config: ColdStartConfig | dict[str, Any] | str | Path) -> Path:
     cfg: ColdStartConfig = coerce_config(config, ColdStartConfig)
     records = sft_records(cfg)
     tasks = sorted({str(r.get("task")) for r in records})
-    if cfg.traces_file and Path(cfg.traces_file).expanduser().is_file():
-        traces = list(iter_records(cfg.traces_file))
-    else:
-        traces = harvest(cfg, records)
-        out = Path(cfg.traces_file) if cfg.traces_file else cfg.out / "traces.jsonl"
-        _write_jsonl(out.expanduser(), traces)
-        if cfg.harvest_only:
-            return out
+    given = bool(cfg.traces_file) and Path(cfg.traces_file).expanduser().is_file()
+    out = (Path(cfg.traces_file) if cfg.traces_file else cfg.out / "traces.jsonl").expanduser()
+    state = dist_state()
+    # Under ``accelerate launch`` only the main process asks the teacher; the others wait and read
+    # the traces it wrote (the teacher may be a paid endpoint: never query it once per process).
+    with state.main_process_first():
+        if given or not state.is_main_process:
+            traces = list(iter_records(str(out)))
+        else:
+            traces = harvest(cfg, records)
+            _write_jsonl(out, traces)
+    if cfg.harvest_only and not given:
+        return out
     if not traces:
         raise ConfigError("cold start kept no verified trace: check the teacher and the thinking tasks")
     thinking = thinking_task_ids(cfg, tasks) | {str(t["task"]) for t in traces}

@@ -14,7 +14,7 @@ from typing import Any
 
 from sciReason.training.config import PretrainConfig, SourceConfig
 from sciReason.training.data import MixedStream, PackedBatches, iter_records, record_messages
-from sciReason.training.loop import Loop, lm_loss, load_model, seed_everything
+from sciReason.training.loop import Loop, lm_loss, load_model, rank_world, seed_everything
 
 __all__ = ["coerce_config", "init_texts", "pretrain"]
 
@@ -46,20 +46,13 @@ def init_texts(sources: list[SourceConfig], limit: int) -> Iterator[str]:
                 yield record_text(rec)
 
 
-def _rank_world() -> tuple[int, int]:
-    from accelerate import PartialState
-
-    state = PartialState()
-    return state.process_index, state.num_processes
-
-
 def pretrain(config: PretrainConfig | dict[str, Any] | str | Path) -> Path:
     """Run continued pretraining; returns the final save_pretrained directory."""
     cfg: PretrainConfig = coerce_config(config, PretrainConfig)
     seed_everything(cfg.seed)
     n_init = cfg.init.tokenizer_texts if cfg.init else 0
     model, tok = load_model(cfg, lambda: init_texts(cfg.sources + cfg.anneal_sources, n_init))
-    rank, world = _rank_world()
+    rank, world = rank_world()
     steps = int(cfg.max_steps or 1000)
     anneal = MixedStream(cfg.anneal_sources, seed=cfg.seed + 1) if cfg.anneal_sources else None
     blocks_per_step = cfg.batch_size * cfg.grad_accum * world

@@ -24,10 +24,10 @@ from sciReason.errors import ConfigError
 from sciReason.training.builders import task_spec
 from sciReason.training.config import RLConfig
 from sciReason.training.data import iter_records, record_messages
-from sciReason.training.loop import Loop, load_model, seed_everything
+from sciReason.training.loop import Loop, load_model, rank_world, seed_everything
 from sciReason.training.pg import clipped_pg_loss, generate, group_advantages, tied_groups, token_logprobs
 from sciReason.training.rewards import is_correct, shaped_reward
-from sciReason.training.stage_pretrain import _rank_world, coerce_config
+from sciReason.training.stage_pretrain import coerce_config
 
 logger = logging.getLogger(__name__)
 
@@ -280,7 +280,7 @@ def rl(config: RLConfig | dict[str, Any] | str | Path) -> Path:
     records = [r for src in cfg.prompts for r in iter_records(src)]
     if cfg.pool_filter:
         records = filter_pool(model, tok, records, cfg) or records
-    rank, world = _rank_world()
+    rank, world = rank_world()
     source = RolloutSource(cfg, records, tok, rank, world)
     ref = None
     if cfg.kl_beta > 0:

@@ -17,8 +17,8 @@ from typing import Any
 
 from sciReason.training.config import SFTConfig
 from sciReason.training.data import EpochBatches, encode_chat, iter_records, record_messages
-from sciReason.training.loop import Loop, lm_loss, load_model, seed_everything
-from sciReason.training.stage_pretrain import _rank_world, coerce_config, init_texts
+from sciReason.training.loop import Loop, lm_loss, load_model, rank_world, seed_everything
+from sciReason.training.stage_pretrain import coerce_config, init_texts
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def run_sft(cfg: SFTConfig, records: list[dict[str, Any]], stage: str) -> Path:
     seed_everything(cfg.seed)
     n_init = cfg.init.tokenizer_texts if cfg.init else 0
     model, tok = load_model(cfg, lambda: itertools.islice(init_texts(cfg.data, n_init), n_init))
-    rank, world = _rank_world()
+    rank, world = rank_world()
     examples = encode_records(records, tok, cfg)
     data = EpochBatches(examples, cfg.batch_size, tok.pad_token_id, seed=cfg.seed, rank=rank, world=world)
     steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * data.steps_per_epoch / cfg.grad_accum))
