@@ -53,3 +53,35 @@ def test_exact_resume_and_loadable_checkpoints(tiny_dir, tmp_path):
     rows = [json.loads(x) for x in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [3, 4] and all(math.isfinite(r["loss"]) for r in rows)
     AutoModelForCausalLM.from_pretrained(tmp_path / "a" / "checkpoint-2", local_files_only=True)
+
+
+def test_tensorboard_events_match_the_jsonl_log(tiny_dir, tmp_path):
+    """With ``logging.tensorboard`` the same scalars land in OUTPUT_DIR/tb, read back with TensorBoard's
+    own event reader (tags ``STAGE/metric``, one event per logged step, values equal to the JSONL)."""
+    import pytest
+
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from sciReason.training import pretrain
+
+    out = tmp_path / "tb_run"
+    pretrain(
+        {
+            "model": str(tiny_dir),
+            "output_dir": str(out),
+            "max_steps": 3,
+            "batch_size": 2,
+            "seq_len": 32,
+            "num_threads": 1,
+            "sources": [{"path": "builtin:molecules", "options": {"max_molecules": 100}}],
+            "logging": {"every": 1, "console": False, "tensorboard": True},
+        }
+    )
+    acc = EventAccumulator(str(out / "tb"))
+    acc.Reload()
+    assert {"pretrain/loss", "pretrain/lr", "pretrain/tokens_per_s"} <= set(acc.Tags()["scalars"])
+    events = acc.Scalars("pretrain/loss")
+    rows = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [e.step for e in events] == [r["step"] for r in rows] == [1, 2, 3]
+    assert all(math.isclose(e.value, r["loss"], rel_tol=1e-5) for e, r in zip(events, rows, strict=True))
