@@ -140,6 +140,41 @@ def _paired(rows: list[dict[str, Any]], methods: list[str]) -> list[dict[str, An
     return [r for r in rows if have[(r["task"], r["seed"], r["budget"])] >= set(methods)]
 
 
+def _per_seed(rows: list[dict[str, Any]], methods: list[str], budget: int, tasks: list[str]) -> list[str]:
+    """Sums per seed over the tasks every method finished for that seed, and per-task wins of the means:
+    the seed-to-seed spread of the sum is the noise against which a difference of sums is read."""
+    if len(methods) < 2:
+        return []
+    a, b = methods[:2]
+    out = ["", f"Per seed (tasks finished by both): {a} / {b}"]
+    for seed in sorted({r["seed"] for r in rows if r["budget"] == budget}):
+        got = {
+            (r["method"], r["task"]): r["auc_top10"]
+            for r in rows
+            if r["budget"] == budget and r["seed"] == seed
+        }
+        both = [t for t in tasks if (a, t) in got and (b, t) in got]
+        sa, sb = sum(got[(a, t)] for t in both), sum(got[(b, t)] for t in both)
+        out.append(f"- seed {seed}: {sa:.3f} / {sb:.3f} over {len(both)} tasks")
+    means = {
+        (m, t): statistics.mean(v)
+        for m in (a, b)
+        for t in tasks
+        if (
+            v := [
+                r["auc_top10"] for r in rows if r["budget"] == budget and r["method"] == m and r["task"] == t
+            ]
+        )
+    }
+    paired = [t for t in tasks if (a, t) in means and (b, t) in means]
+    wins = sum(means[(a, t)] > means[(b, t)] + 1e-9 for t in paired)
+    losses = sum(means[(a, t)] < means[(b, t)] - 1e-9 for t in paired)
+    out.append(
+        f"- tasks where {a}'s mean is higher / lower / tied: {wins} / {losses} / {len(paired) - wins - losses}"
+    )
+    return out
+
+
 def _table(rows: list[dict[str, Any]], methods: list[str]) -> str:
     rows = _paired(rows, methods)
     tasks = sorted({r["task"] for r in rows})
@@ -181,6 +216,7 @@ def _table(rows: list[dict[str, Any]], methods: list[str]) -> str:
             + " | ".join(f"**{sums[m]:.3f}**" + ("" if complete[m] else " (partial)") for m in methods)
             + f" | {ratio} |"
         )
+        lines.extend(_per_seed(rows, methods, budget, tasks))
     return "\n".join(lines) + "\n"
 
 
@@ -241,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.collect:
         for d in args.collect:
             rows.extend(json.loads(line) for line in (d / "results.jsonl").read_text().splitlines())
+        # one row per (method, task, seed, budget): a run merged twice must not count twice
+        rows = list({(r["method"], r["task"], r["seed"], r["budget"]): r for r in rows}.values())
         with path.open("w") as fh:
             fh.writelines(json.dumps(r, default=float) + "\n" for r in rows)
         tasks, seeds = [], []

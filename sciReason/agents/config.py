@@ -109,7 +109,9 @@ class DesignConfig(BaseModel):
         False, description="Black-box mode: prompts never name the target (PMO fairness rule)."
     )
     rl_prior: str | None = Field(
-        None, description="Local causal LM prior for the 'rl' proposer (path or 'tiny')."
+        "tiny",
+        description="Local causal LM prior for the 'rl' proposer: a model directory, or 'tiny' (the embedded "
+        "sciReason-tiny model, the default).",
     )
     top_k: int = Field(100, ge=1, description="Candidates written to the top-k SDF/FASTA.")
     live: bool = Field(True, description="Show the rich live view (CLI only).")

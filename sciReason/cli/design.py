@@ -95,6 +95,12 @@ def register(app: typer.Typer) -> None:
         batch_size: Annotated[int | None, typer.Option(help="Candidates scored per round.")] = None,
         n_start: Annotated[int | None, typer.Option(help="Start candidates scored in round 0.")] = None,
         backend: Annotated[str | None, typer.Option(help="Model backend for the 'model' proposer.")] = None,
+        rl_prior: Annotated[
+            str | None,
+            typer.Option(
+                help="Causal LM prior of the 'rl' proposer: 'tiny' (embedded, default) or a directory."
+            ),
+        ] = None,
         knobs: Annotated[
             str | None, typer.Option(help="'fixed' or 'tpe' (Optuna tunes the proposal knobs on line).")
         ] = None,
@@ -131,6 +137,7 @@ def register(app: typer.Typer) -> None:
                 "batch_size": batch_size,
                 "n_start": n_start,
                 "backend": backend,
+                "rl_prior": rl_prior,
                 "knobs": knobs,
                 "benchmark_mode": True if benchmark_mode else None,
                 "live": False if no_live else None,

@@ -52,4 +52,4 @@ def test_rl_needs_a_prior_and_a_molecule_target(fast_config):
     from sciReason.errors import ConfigError
 
     with pytest.raises(ConfigError, match="rl_prior"):
-        RLProposer.from_config(fast_config(), QEDObjective())
+        RLProposer.from_config(fast_config(rl_prior=None), QEDObjective())
