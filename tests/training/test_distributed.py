@@ -105,3 +105,23 @@ def test_cold_start_under_two_processes_queries_the_teacher_once(tmp_path):
     assert traces and all(json.loads(t)["thinking"] for t in traces)
     meta = json.loads((tmp_path / "cs" / "final" / "training_args.json").read_text())
     assert meta["num_processes"] == 2
+
+
+def test_rl_under_two_processes_shards_prompts_and_logs_once(tmp_path):
+    from sciReason.testing.tiny import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "m", hidden_size=32, num_layers=2, num_heads=2, vocab_size=300)
+    prompts = tmp_path / "prompts.jsonl"
+    rec = {"task": "unconditional_molecule_generation", "input": None, "reference": None}
+    prompts.write_text("".join(json.dumps({**rec, "prompt": p}) + "\n" for p in ("<SMILES>", "<SMILES> C")))
+    cfg = tmp_path / "rl.toml"
+    cfg.write_text(
+        f'[rl]\nmodel = "{model}"\noutput_dir = "{tmp_path / "rl"}"\nseed = 0\nnum_threads = 1\nmax_steps = 2\n'
+        f'group_size = 2\nprompts_per_step = 1\nmax_new_tokens = 8\nlr = 1e-4\nprompts = [{{ path = "{prompts}" }}]\n'
+        "logging = { every = 1, console = false }\n"
+    )
+    _launch(2, ["train", "rl", "-c", str(cfg)])
+    rows = [json.loads(x) for x in (tmp_path / "rl" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1, 2] and all("reward_mean" in r for r in rows)
+    meta = json.loads((tmp_path / "rl" / "final" / "training_args.json").read_text())
+    assert meta["num_processes"] == 2
