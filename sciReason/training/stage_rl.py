@@ -48,6 +48,19 @@ def render_prompt(tokenizer: Any, rec: dict[str, Any], thinking: bool | None = N
     )
 
 
+def _sample(model: Any, tokenizer: Any, prompts: Sequence[str], cfg: RLConfig, seed: int) -> Any:
+    """One completion per prompt with the run's rollout decoding (the same for training and held-out scoring)."""
+    return generate(
+        model,
+        tokenizer,
+        prompts,
+        max_new_tokens=cfg.max_new_tokens,
+        temperature=cfg.temperature,
+        top_p=cfg.top_p,
+        generator_seed=seed,
+    )
+
+
 def _score(cfg: RLConfig, recs: Sequence[dict[str, Any]], texts: Sequence[str], roll: Any) -> list[float]:
     out = []
     for rec, text, n, fin in zip(recs, texts, roll.n_tokens, roll.finish_reasons, strict=False):
@@ -96,15 +109,7 @@ class RolloutSource:
     def _rollout(self, recs: list[dict[str, Any]]) -> tuple[Any, list[float]]:
         g = self.cfg.group_size
         prompts = [render_prompt(self.tok, r, self.cfg.thinking) for r in recs for _ in range(g)]
-        roll = generate(
-            self.model,
-            self.tok,
-            prompts,
-            max_new_tokens=self.cfg.max_new_tokens,
-            temperature=self.cfg.temperature,
-            top_p=self.cfg.top_p,
-            generator_seed=self.rng.randrange(2**31),
-        )
+        roll = _sample(self.model, self.tok, prompts, self.cfg, self.rng.randrange(2**31))
         return roll, _score(self.cfg, [r for r in recs for _ in range(g)], roll.texts, roll)
 
     def __next__(self) -> dict[str, Any]:
@@ -228,15 +233,7 @@ def mean_reward(
     for i in range(0, len(records), batch_size):
         recs = list(records[i : i + batch_size])
         prompts = [render_prompt(tokenizer, r, cfg.thinking) for r in recs]
-        roll = generate(
-            model,
-            tokenizer,
-            prompts,
-            max_new_tokens=cfg.max_new_tokens,
-            temperature=cfg.temperature,
-            top_p=cfg.top_p,
-            generator_seed=seed + i,
-        )
+        roll = _sample(model, tokenizer, prompts, cfg, seed + i)
         total += sum(_score(cfg, recs, roll.texts, roll))
     return total / max(1, len(records))
 
