@@ -140,9 +140,16 @@ def _paired(rows: list[dict[str, Any]], methods: list[str]) -> list[dict[str, An
     return [r for r in rows if have[(r["task"], r["seed"], r["budget"])] >= set(methods)]
 
 
-def _per_seed(rows: list[dict[str, Any]], methods: list[str], budget: int, tasks: list[str]) -> list[str]:
+def _per_seed(
+    rows: list[dict[str, Any]],
+    methods: list[str],
+    budget: int,
+    tasks: list[str],
+    means: dict[tuple[str, str], float],
+) -> list[str]:
     """Sums per seed over the tasks every method finished for that seed, and per-task wins of the means:
-    the seed-to-seed spread of the sum is the noise against which a difference of sums is read."""
+    the seed-to-seed spread of the sum is the noise against which a difference of sums is read.
+    ``means`` maps (method, task) to the mean over seeds, as the table computed it."""
     if len(methods) < 2:
         return []
     a, b = methods[:2]
@@ -156,16 +163,6 @@ def _per_seed(rows: list[dict[str, Any]], methods: list[str], budget: int, tasks
         both = [t for t in tasks if (a, t) in got and (b, t) in got]
         sa, sb = sum(got[(a, t)] for t in both), sum(got[(b, t)] for t in both)
         out.append(f"- seed {seed}: {sa:.3f} / {sb:.3f} over {len(both)} tasks")
-    means = {
-        (m, t): statistics.mean(v)
-        for m in (a, b)
-        for t in tasks
-        if (
-            v := [
-                r["auc_top10"] for r in rows if r["budget"] == budget and r["method"] == m and r["task"] == t
-            ]
-        )
-    }
     paired = [t for t in tasks if (a, t) in means and (b, t) in means]
     wins = sum(means[(a, t)] > means[(b, t)] + 1e-9 for t in paired)
     losses = sum(means[(a, t)] < means[(b, t)] - 1e-9 for t in paired)
@@ -185,6 +182,7 @@ def _table(rows: list[dict[str, Any]], methods: list[str]) -> str:
         lines.append("| task | " + " | ".join(methods) + " | ratio |")
         lines.append("|---|" + "---|" * (len(methods) + 1))
         sums = dict.fromkeys(methods, 0.0)
+        task_means: dict[tuple[str, str], float] = {}
         complete = dict.fromkeys(methods, True)
         for task in tasks:
             cells, means = [], {}
@@ -195,7 +193,7 @@ def _table(rows: list[dict[str, Any]], methods: list[str]) -> str:
                     if r["task"] == task and r["method"] == m and r["budget"] == budget
                 ]
                 if vals:
-                    means[m] = statistics.mean(vals)
+                    means[m] = task_means[(m, task)] = statistics.mean(vals)
                     sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
                     cells.append(f"{means[m]:.3f} ± {sd:.3f} (n={len(vals)})")
                     sums[m] += means[m]
@@ -216,7 +214,7 @@ def _table(rows: list[dict[str, Any]], methods: list[str]) -> str:
             + " | ".join(f"**{sums[m]:.3f}**" + ("" if complete[m] else " (partial)") for m in methods)
             + f" | {ratio} |"
         )
-        lines.extend(_per_seed(rows, methods, budget, tasks))
+        lines.extend(_per_seed(rows, methods, budget, tasks, task_means))
     return "\n".join(lines) + "\n"
 
 
