@@ -18,7 +18,9 @@ from sciReason.errors import ConfigError
 __all__ = ["MOLECULE_PROPOSERS", "PROTEIN_PROPOSERS", "DesignConfig"]
 
 MOLECULE_PROPOSERS = ("graph_ga", "model", "rl")
-PROTEIN_PROPOSERS = ("point_mutation", "recombination", "model")
+PROTEIN_PROPOSERS = ("point_mutation", "recombination", "block", "model")
+# 'auto' for sequence targets: the mix measured on the Ehrlich tuning instances (docs/benchmarks.md)
+SEQUENCE_AUTO = {"point_mutation": 1.0, "recombination": 1.0, "block": 1.0}
 
 
 class DesignConfig(BaseModel):
@@ -38,7 +40,7 @@ class DesignConfig(BaseModel):
     proposers: list[str] = Field(
         default_factory=lambda: ["auto"],
         description="Proposers and optional weights, e.g. ['graph_ga'] or ['graph_ga:0.8', 'model:0.2']. "
-        "'auto' = graph_ga for molecules, point_mutation + recombination for sequences.",
+        "'auto' = graph_ga for molecules, point_mutation + recombination + block for sequences.",
     )
     batch_size: int = Field(20, ge=1, description="Candidates scored per round.")
     population_size: int = Field(
@@ -70,6 +72,11 @@ class DesignConfig(BaseModel):
     )
     oversample: int = Field(3, ge=1, description="Offspring generated per scored slot when screening.")
     ucb_beta: float = Field(0.5, ge=0.0, description="Exploration weight of the screen (mean + beta * std).")
+    sequence_kernel: Literal["pairs", "onehot"] = Field(
+        "pairs",
+        description="GP kernel for sequences: 'pairs' (Tanimoto on gapped letter pairs, position-invariant) "
+        "or 'onehot' (Tanimoto on position-wise one-hot codes).",
+    )
     surrogate_train_size: int = Field(1000, ge=10, description="Scored candidates the GP is fitted on.")
 
     knobs: Literal["fixed", "tpe"] = Field(
@@ -113,6 +120,39 @@ class DesignConfig(BaseModel):
         description="Local causal LM prior for the 'rl' proposer: a model directory, or 'tiny' (the embedded "
         "sciReason-tiny model, the default).",
     )
+    tie_break: Literal["auto", "oldest", "newest"] = Field(
+        "auto",
+        description="Which of equally scored candidates stay in the population: 'oldest' (molecules, 'auto') "
+        "or 'newest' (sequences, 'auto': the population drifts along plateaus instead of freezing).",
+    )
+    sequence_repair: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Sequence campaigns: share of substitutions drawn from the whole alphabet, with a "
+        "neighbour re-drawn when the new letter would form a known banned pair (else only letters that fit).",
+    )
+    crossover_partners: int = Field(
+        4, ge=1, description="Sequence crossover: partners drawn per child; the farthest (Hamming) is used."
+    )
+    niche_distance: int = Field(
+        0,
+        ge=0,
+        description="Sequence campaigns: members of the population must differ in at least this many "
+        "positions (greedy, best first; 0 = off), so it spreads over a plateau instead of clustering.",
+    )
+    stall_window: int = Field(
+        200,
+        ge=1,
+        description="Sequence campaigns: oracle calls without a new best after which edits grow (intensity "
+        "+1 each time the wait doubles: 1x, 3x, 7x ... this many calls).",
+    )
+    restart_after: int | None = Field(
+        None,
+        ge=1,
+        description="Sequence campaigns: after this many calls without a new best, restart the population "
+        "from the start set (a new lineage; everything scored stays known and is never re-scored).",
+    )
     top_k: int = Field(100, ge=1, description="Candidates written to the top-k SDF/FASTA.")
     live: bool = Field(True, description="Show the rich live view (CLI only).")
 
@@ -138,12 +178,11 @@ class DesignConfig(BaseModel):
         weights: dict[str, float] = {}
         for item in items:
             name, _, w = item.partition(":")
-            names = (
-                (["graph_ga"] if domain == "molecule" else ["point_mutation", "recombination"])
-                if name == "auto"
-                else [name]
-            )
-            for n in names:
+            if name == "auto" and domain != "molecule":
+                for n, share in SEQUENCE_AUTO.items():
+                    weights[n] = weights.get(n, 0.0) + share * (float(w) if w else 1.0)
+                continue
+            for n in ["graph_ga"] if name == "auto" else [name]:
                 weights[n] = weights.get(n, 0.0) + (float(w) if w else 1.0)
         allowed = MOLECULE_PROPOSERS if domain == "molecule" else PROTEIN_PROPOSERS
         bad = [n for n in weights if n not in allowed]

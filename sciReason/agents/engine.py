@@ -5,7 +5,16 @@ record -> select -> learn.
 their call indices; ``Campaign.tell()`` takes their scores, writes them to the store *before* anything
 else (a crash never loses a scored batch), then selects the next population and lets the proposers
 and the knob tuner learn. ``Campaign.run()`` loops ``ask -> objective.score -> tell`` until the budget
-is spent, the PMO early-stop rule fires, or the proposers run dry.
+is spent, the objective's known optimum is reached, the PMO early-stop rule fires, the proposers run
+dry, or a proposer fails in every round it was asked (its error then ends the campaign, ``result.error``).
+
+Sequence campaigns keep a :class:`~sciReason.agents.feasibility.TransitionModel`: the user's declared
+constraint outside benchmark mode, else what the campaign learns from infeasible results. Children known
+to be infeasible are rejected before scoring (free, counted as ``known_infeasible``); children that turn
+out infeasible were scored, cost a call and are counted as ``infeasible``. In ``benchmark_mode`` the
+objective is a black box: proposers see scores only, and the start population is what a benchmark hands
+every method (the objective's ``initial_solution()``, one sequence) instead of samples from its hidden
+generator.
 
 Counting follows PMO: a call is one unique, valid, canonical candidate; invalid or filtered candidates
 are free; duplicates are never re-scored (not even by another worker: claims are atomic in the store);
@@ -16,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sciReason.agents.config import DesignConfig
+from sciReason.agents.feasibility import build_transition_model
 from sciReason.agents.filters import CandidateFilter
 from sciReason.agents.knobs import KnobTuner
 from sciReason.agents.pool import sample_start, sequence_alphabet
@@ -48,6 +59,9 @@ class DesignResult:
     stopped: str
     timings: dict[str, float] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)
+    proposer_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    constraint: dict[str, Any] | None = None
+    error: str | None = None
 
     @property
     def n_oracle_calls(self) -> int:
@@ -57,6 +71,50 @@ class DesignResult:
     def best(self) -> Record | None:
         scored = [r for r in self.records if r.value is not None]
         return max(scored, key=lambda r: (r.score, -r.call_index)) if scored else None
+
+
+def _niched(ranked: Sequence[Record], k: int, min_distance: int) -> list[Record]:
+    """Greedy niching: walk ``ranked`` (best first) and keep a record only if it differs in at least
+    ``min_distance`` positions from every record kept so far; fill up with the skipped ones if needed."""
+    import numpy as np
+
+    pool = list(ranked[: 20 * k])
+    length = len(pool[0].key) if pool else 0
+    if not pool or any(len(r.key) != length for r in pool):
+        return list(ranked[:k])
+    codes = np.frombuffer("".join(r.key for r in pool).encode("utf-32-le"), dtype=np.uint32)
+    codes = codes.reshape(len(pool), length)
+    kept: list[int] = []
+    skipped: list[int] = []
+    for i in range(len(pool)):
+        if len(kept) >= k:
+            break
+        if kept and int((codes[kept] != codes[i]).sum(axis=1).min()) < min_distance:
+            skipped.append(i)
+            continue
+        kept.append(i)
+    kept.extend(skipped[: k - len(kept)])
+    return [pool[i] for i in sorted(kept)]
+
+
+def _declared_limits(objective: Any) -> list[Any]:
+    """Terms of a composite objective that are cheap to check (e.g. ``maxdist(PARENT)<=5``): the user
+    declared them, so outside benchmark mode a candidate they veto is rejected before scoring, for free."""
+    return [t for t in getattr(objective, "terms", ()) if getattr(t.oracle, "cheap", False)]
+
+
+def _violates(terms: Sequence[Any], key: str) -> bool:
+    for term in terms:
+        raw = term.oracle([key])[0]
+        if raw is not None and term.transform(raw) <= 1e-12:
+            return True
+    return False
+
+
+def _max_gap(objective: Any) -> int:
+    """Longest letter-pair gap the sequence kernel looks at: a quarter of the length, 4..32."""
+    length = getattr(objective, "length", None)
+    return max(4, min(32, int(length) // 4)) if isinstance(length, int) and length > 0 else 16
 
 
 class Campaign:
@@ -93,6 +151,26 @@ class Campaign:
         )
         self.alphabet = sequence_alphabet(objective) if self.domain != "molecule" else None
         self.filter = CandidateFilter(self.domain, config.alerts, config.constraints, self.alphabet)
+        self.constraint = (
+            build_transition_model(objective, self.alphabet, config.benchmark_mode)
+            if self.alphabet is not None
+            else None
+        )
+        self.optimum: float | None = getattr(objective, "optimum", None)
+        self.rejected: dict[str, int] = {"known_infeasible": 0, "declared_limit": 0, "infeasible": 0}
+        self._limits = [] if config.benchmark_mode else _declared_limits(objective)
+        self.proposer_stats: dict[str, dict[str, Any]] = {
+            name: {"rounds": 0, "proposed": 0, "failures": 0, "scored": 0, "kept": 0, "last_error": None}
+            for name in self.proposers
+        }
+        self.error: str | None = None
+        self._best = -math.inf
+        self._best_call = 0
+        # restarts: records scored after ``_epoch_call`` (plus the start set) form the current population
+        self._epoch_call = 0
+        self._epoch_best = -math.inf
+        self._epoch_best_call = 0
+        self.restarts = 0
         n_obj = max(1, len(objective.term_names)) if self.multi else 1
         self.store = store or open_store(
             config.storage_url(),
@@ -104,7 +182,13 @@ class Campaign:
         knob_storage = self.store.rdb if isinstance(self.store, OptunaStore) else None
         self.tuner = KnobTuner(config, self.weights, knob_storage, config.study_name() + ":knobs")
         self.screen = (
-            GPScreen(self.domain, train_size=config.surrogate_train_size, alphabet=self.alphabet or "")
+            GPScreen(
+                self.domain,
+                train_size=config.surrogate_train_size,
+                alphabet=self.alphabet or "",
+                kernel=config.sequence_kernel,
+                max_gap=_max_gap(objective),
+            )
             if config.surrogate == "gp"
             else None
         )
@@ -132,12 +216,13 @@ class Campaign:
             version, internal, gauss = state["rng"]
             self.rng.setstate((version, tuple(internal), gauss))
             self.round = int(state.get("round", 0))
+            self._epoch_call = int(state.get("epoch_call", 0))
+            self._epoch_best_call = self._epoch_call
+        self._track(sorted(self.records.values(), key=lambda r: r.call_index))
         orphans = self.store.adopt_orphans(set(self.records), self.config.claim_timeout_s)
         self._pending = [(Proposal(key, "adopted"), idx) for key, idx in orphans]
         if self.records:
-            self.population = select_population(
-                list(self.records.values()), self.config.population_size, self.multi
-            )
+            self.population = self._select()
             logger.info("resumed %d records (%d orphan claims adopted)", len(self.records), len(orphans))
 
     @property
@@ -150,12 +235,83 @@ class Campaign:
 
     def view(self) -> CampaignView:
         return CampaignView(
-            self.objective, self.population, self.records, self._knobs, self.round, self.config.benchmark_mode
+            self.objective,
+            self.population,
+            self.records,
+            self._knobs,
+            self.round,
+            self.config.benchmark_mode,
+            self.constraint,
         )
+
+    @property
+    def intensity(self) -> int:
+        """Stagnation level: 0 while the best improves, +1 each time the wait since the last new best
+        doubles (in units of ``stall_window`` calls); sequence proposers make larger edits as it grows."""
+        waited = max(0, self.n_calls - self._epoch_best_call) / self.config.stall_window
+        return int(math.log2(1.0 + waited))
+
+    def _track(self, new: Sequence[Record]) -> None:
+        """Best value so far and when it was reached; feed the transition model."""
+        for rec in new:
+            if rec.value is not None and rec.feasible and rec.score > self._best:
+                self._best, self._best_call = rec.score, rec.call_index
+            if (
+                rec.value is not None
+                and rec.feasible
+                and rec.call_index > self._epoch_call
+                and rec.score > self._epoch_best
+            ):
+                self._epoch_best, self._epoch_best_call = rec.score, rec.call_index
+            if not rec.feasible:
+                self.rejected["infeasible"] += 1
+        if self.constraint is not None:
+            self.constraint.observe(new)
+
+    def _select(self) -> list[Record]:
+        """The next population; infeasible candidates never become parents."""
+        recs = [
+            r
+            for r in self.records.values()
+            if r.feasible and (r.call_index > self._epoch_call or r.proposer == "start")
+        ]
+        k = self.config.population_size
+        tie = self.config.tie_break
+        newest = tie == "newest" or (tie == "auto" and self.domain != "molecule")
+        if newest and not self.multi:
+            scored = sorted(
+                (r for r in recs if r.value is not None), key=lambda r: (-r.score, -r.call_index)
+            )
+            if self.config.niche_distance > 0 and self.domain != "molecule":
+                return _niched(scored, k, self.config.niche_distance)
+            return scored[:k]
+        return select_population(recs, k, self.multi)
+
+    def _maybe_restart(self) -> None:
+        """Sequence campaigns: after ``restart_after`` calls without a new best in this epoch, start a new
+        epoch from the start set (a fresh lineage; every record stays known, so nothing is re-scored)."""
+        after = self.config.restart_after
+        if not after or self.domain == "molecule" or self.n_calls - self._epoch_best_call < after:
+            return
+        self.restarts += 1
+        self._epoch_call = self.n_calls
+        self._epoch_best, self._epoch_best_call = -math.inf, self.n_calls
+        self.population = self._select()
+        logger.info("restart %d after %d calls without a new best", self.restarts, after)
+
+    @property
+    def optimum_reached(self) -> bool:
+        return self.optimum is not None and self._best >= float(self.optimum) - 1e-12
 
     # ---- ask -------------------------------------------------------------------------------------
     def _start_proposals(self) -> list[Proposal]:
-        start = sample_start(self.objective, self.config.start_from, self.config.start_size(), self.rng)
+        start = sample_start(
+            self.objective,
+            self.config.start_from,
+            self.config.start_size(),
+            self.rng,
+            benchmark_mode=self.config.benchmark_mode,
+        )
         return [Proposal(s, "start") for s in start]
 
     def _offspring(self, n: int) -> list[Proposal]:
@@ -166,11 +322,27 @@ class Campaign:
             quota = int(math.ceil(n * weights.get(name, 0.0)))
             if quota <= 0:
                 continue
+            stats = self.proposer_stats.setdefault(
+                name, {"rounds": 0, "proposed": 0, "failures": 0, "scored": 0, "kept": 0, "last_error": None}
+            )
+            stats["rounds"] += 1
             try:
-                out.extend(self.proposers[name].propose(self.view(), quota, self.rng))
-            except Exception as exc:  # a broken proposer (e.g. a backend down) must not end the campaign
+                made = self.proposers[name].propose(self.view(), quota, self.rng)
+            except Exception as exc:  # one bad round (e.g. a backend hiccup) must not end the campaign
+                stats["failures"] += 1
+                stats["last_error"] = f"{type(exc).__name__}: {exc}"
                 logger.warning("proposer %s failed this round: %s", name, exc)
+                continue
+            stats["proposed"] += len(made)
+            out.extend(made)
         return out
+
+    def _failed_proposer(self) -> str | None:
+        """A proposer that failed in every round it was asked (at least 3): the campaign stops with it."""
+        for name, stats in sorted(self.proposer_stats.items()):
+            if stats["rounds"] >= 3 and stats["failures"] == stats["rounds"]:
+                return f"proposer {name!r} failed in all {stats['rounds']} rounds: {stats['last_error']}"
+        return None
 
     def ask(self) -> list[tuple[Proposal, int]]:
         """The next batch to score, as ``(proposal, call_index)`` pairs already claimed in the store."""
@@ -182,7 +354,7 @@ class Campaign:
             return []
         self._sync()
         t0 = time.perf_counter()
-        self._knobs = self.tuner.ask()
+        self._knobs = {**self.tuner.ask(), "intensity": self.intensity}
         first = not self.records and self.round == 0
         m = min(self.config.start_size() if first else self.config.batch_size, left)
         screening = self.screen is not None and not first and len(self.records) >= 20
@@ -195,15 +367,30 @@ class Campaign:
         keyed: dict[str, Proposal] = {}
         for p in raw:
             key = self.filter.key(p.key)
-            if key is not None and key not in self.records and key not in keyed:
-                keyed[key] = Proposal(key, p.proposer, p.parents)
+            if key is None or key in self.records or key in keyed:
+                continue
+            if self.constraint is not None and self.constraint.known_infeasible(key):
+                self.rejected["known_infeasible"] += 1
+                continue
+            if self._limits and _violates(self._limits, key):
+                self.rejected["declared_limit"] += 1
+                continue
+            keyed[key] = Proposal(key, p.proposer, p.parents)
         self.timings["propose"] += time.perf_counter() - t0
         keys = list(keyed)
         if screening and len(keys) > m:
             t1 = time.perf_counter()
-            keys = self.screen.rank(
-                list(self.records.values()), keys, m, self.rng, float(self._knobs["ucb_beta"])
-            )  # type: ignore[union-attr]
+            p_feasible = (
+                self.constraint.p_feasible
+                if self.constraint is not None
+                and self.constraint.active
+                and not self.constraint.declared
+                and not os.environ.get("SCIREASON_EXP_NOPFEAS")
+                else None
+            )
+            keys = self.screen.rank(  # type: ignore[union-attr]
+                list(self.records.values()), keys, m, self.rng, float(self._knobs["ucb_beta"]), p_feasible
+            )
             self.timings["screen"] += time.perf_counter() - t1
         claimed = self.store.claim(keys[:m])
         self._dry_rounds = 0 if claimed else self._dry_rounds + 1
@@ -224,18 +411,23 @@ class Campaign:
                 round=self.round,
                 worker=worker,
                 parents=p.parents,
+                feasible=bool(getattr(s, "feasible", True)),
             )
             for (p, idx), s in zip(batch, scored, strict=True)
         ]
-        state = {"rng": list(self.rng.getstate()), "round": self.round}
+        state = {"rng": list(self.rng.getstate()), "round": self.round, "epoch_call": self._epoch_call}
         self.store.write(new, state)
         t0 = time.perf_counter()
         for rec in new:
             self.records[rec.key] = rec
+            stats = self.proposer_stats.get(rec.proposer)
+            if stats is not None:
+                stats["scored"] += 1
+                stats["kept"] += int(rec.feasible and rec.value is not None and rec.score > self._threshold)
+        self._track(new)
         self.tuner.tell([r.score for r in new if r.proposer != "start"], self._threshold)
-        self.population = select_population(
-            list(self.records.values()), self.config.population_size, self.multi
-        )
+        self.population = self._select()
+        self._maybe_restart()
         if self.population and len(self.population) >= self.config.population_size:
             self._threshold = self.population[-1].score
         for proposer in self.proposers.values():
@@ -251,10 +443,9 @@ class Campaign:
         foreign = self.store.foreign_records(known)
         for rec in foreign:
             self.records.setdefault(rec.key, rec)
+        self._track(foreign)
         if foreign:
-            self.population = select_population(
-                list(self.records.values()), self.config.population_size, self.multi
-            )
+            self.population = self._select()
 
     # ---- early stop (PMO rule) -------------------------------------------------------------------
     def _early_stop(self) -> bool:
@@ -294,9 +485,20 @@ class Campaign:
             if self.budget_left <= 0 and not self._pending:
                 self.stopped = "budget"
                 break
+            if self.optimum_reached:
+                self.stopped = "optimum"
+                break
             new = self.step()
             if on_round is not None:
                 on_round(self, new)
+            self.error = self._failed_proposer()
+            if self.error:
+                self.stopped = "proposer_failed"
+                logger.error("%s", self.error)
+                break
+            if self.optimum_reached and not self._pending:
+                self.stopped = "optimum"
+                break
             if self._early_stop():
                 self.stopped = "early_stop"
                 break
@@ -311,5 +513,13 @@ class Campaign:
     def result(self) -> DesignResult:
         recs = sorted(self.records.values(), key=lambda r: r.call_index)
         return DesignResult(
-            recs, self.config, self.objective, self.stopped, dict(self.timings), dict(self.filter.rejected)
+            recs,
+            self.config,
+            self.objective,
+            self.stopped,
+            dict(self.timings),
+            {**self.filter.rejected, **self.rejected},
+            {name: dict(stats) for name, stats in self.proposer_stats.items()},
+            self.constraint.summary() if self.constraint is not None else None,
+            self.error,
         )

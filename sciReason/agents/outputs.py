@@ -6,7 +6,14 @@
 * ``curve.png``: best / top-10 / top-100 mean vs. oracle calls, every score as a dot;
 * ``pareto.png``: the first two term desirabilities with the non-dominated front (targets with >= 2 terms);
 * ``summary.json``: PMO AUC top-1/10/100, n_oracle_calls, best, top10_mean, diversity_top100, how the
-  campaign stopped, timings (including the storage share of wall time) and the full resolved config.
+  campaign stopped (``budget``, ``optimum``, ``early_stop``, ``exhausted``, ``proposer_failed``,
+  ``interrupted``) and its ``error``, ``evals_to_best`` (call index of the first record with the best
+  value), ``evals_to_optimum`` (objectives with a known optimum, once reached), ``feasible_share`` (of the
+  scored candidates), ``rejected`` (per reason: ``invalid``, ``alert``, ``constraint``, ``known_infeasible``,
+  ``declared_limit`` are free, before scoring; ``infeasible`` were scored and counted), per-proposer
+  ``proposers`` stats (rounds asked, failures and the last error, proposals, scored, kept = entered the
+  population, yield = kept / scored), the sequence ``transition_model`` counts, timings (including the
+  storage share of wall time) and the full resolved config.
 """
 
 from __future__ import annotations
@@ -168,6 +175,22 @@ def summarize(result: DesignResult) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for r in result.records:
         counts[r.proposer] = counts.get(r.proposer, 0) + 1
+    scored = [r for r in result.records if r.value is not None]
+    best = max((r.score for r in scored if r.feasible), default=None)
+    evals_to_best = (
+        min(r.call_index for r in scored if r.feasible and r.score == best) if best is not None else None
+    )
+    optimum = getattr(result.objective, "optimum", None)
+    evals_to_optimum = (
+        min((r.call_index for r in scored if r.feasible and r.score >= float(optimum) - 1e-12), default=None)
+        if optimum is not None
+        else None
+    )
+    proposers = {}
+    for name, stats in result.proposer_stats.items():
+        entry = dict(stats)
+        entry["yield"] = stats["kept"] / stats["scored"] if stats.get("scored") else 0.0
+        proposers[name] = entry
     summary.update(
         {
             "target": cfg.target,
@@ -175,8 +198,15 @@ def summarize(result: DesignResult) -> dict[str, Any]:
             "domain": result.objective.domain,
             "budget": cfg.budget,
             "stopped": result.stopped,
+            "error": result.error,
+            "evals_to_best": evals_to_best,
+            "optimum": optimum,
+            "evals_to_optimum": evals_to_optimum,
+            "feasible_share": sum(r.feasible for r in scored) / len(scored) if scored else None,
+            "rejected": result.rejected,
             "proposer_counts": counts,
-            "rejected_before_scoring": result.rejected,
+            "proposers": proposers,
+            "transition_model": result.constraint,
             "timings_s": timings,
             "storage": cfg.storage_url(),
             "study": cfg.study_name(),

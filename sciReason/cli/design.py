@@ -9,6 +9,18 @@ import typer
 
 from sciReason.cli._common import cli_errors, resolve_config
 
+TARGET_HELP = (
+    "Objective. Molecules: 'pmo:qed', 'qed>0.8, sa<3, logp=2..3'. "
+    "Proteins: 'protein:gravy<0, pi=6..8, instability<40, maxdist(PARENTSEQ)<=5, "
+    "model(task=solubility, backend=tiny)>0.5' (ProtParam terms, an edit-distance limit to a parent, "
+    "model-backed predict/classify tasks). Ehrlich functions: 'ehrlich:L=32,c=4,k=4' with keys "
+    "L (length), c (motifs), k (motif length), q (quantization, default k, must divide k), "
+    "v (states, default 32), seed (instance seed, default 0; LLOME/bbo-bench use 50494), "
+    "epistasis (default 0), infeasible (value of infeasible sequences, default 0), "
+    "alphabet (v distinct letters, default ARNDCEQGHILKMFPSTWYVBJOUXZ012345...). "
+    "All terms and keys: sciReason oracles list."
+)
+
 
 def _render(campaign: Any, started: float) -> Any:
     import time
@@ -47,14 +59,22 @@ def _render(campaign: Any, started: float) -> Any:
     return Panel(Group(head, bar, table), title="sciReason design", border_style="cyan")
 
 
+def _start_path(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    from sciReason.errors import ConfigError
+
+    if not Path(path).expanduser().is_file():
+        raise ConfigError(f"--start {str(path)!r}: no such file (give a FASTA, CSV or one-per-line file)")
+    return str(Path(path).expanduser().resolve())
+
+
 def register(app: typer.Typer) -> None:
     @app.command("design")
     def design(
         target: Annotated[
             str | None,
-            typer.Option(
-                "--target", "-t", help="Objective: 'pmo:qed', 'qed>0.8, sa<3', 'ehrlich:L=32,c=4,k=4'."
-            ),
+            typer.Option("--target", "-t", help=TARGET_HELP),
         ] = None,
         budget: Annotated[
             int | None, typer.Option(help="Oracle budget (unique valid candidates scored).")
@@ -70,7 +90,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--proposer",
                 "-p",
-                help="Proposer[:weight], repeatable: graph_ga, model, rl, point_mutation, recombination.",
+                help="Proposer[:weight], repeatable: graph_ga, model, rl (molecules); point_mutation, "
+                "recombination, block, model (sequences).",
             ),
         ] = None,
         storage: Annotated[
@@ -94,6 +115,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
         batch_size: Annotated[int | None, typer.Option(help="Candidates scored per round.")] = None,
         n_start: Annotated[int | None, typer.Option(help="Start candidates scored in round 0.")] = None,
+        start: Annotated[
+            Path | None,
+            typer.Option(
+                "--start",
+                help="Start population file: FASTA, CSV (column smiles/sequence/key, else the first) or one "
+                "SMILES/sequence per line; the first --n-start entries are scored in round 0.",
+            ),
+        ] = None,
         backend: Annotated[str | None, typer.Option(help="Model backend for the 'model' proposer.")] = None,
         rl_prior: Annotated[
             str | None,
@@ -105,7 +134,12 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="'fixed' or 'tpe' (Optuna tunes the proposal knobs on line).")
         ] = None,
         benchmark_mode: Annotated[
-            bool, typer.Option("--benchmark-mode", help="Never name the target in model prompts.")
+            bool,
+            typer.Option(
+                "--benchmark-mode",
+                help="Black box: model prompts never name the target, sequence constraints are only learned "
+                "from infeasible results, the start is the objective's own initial solution.",
+            ),
         ] = False,
         no_live: Annotated[
             bool, typer.Option("--no-live", help="Plain log lines instead of the live view.")
@@ -136,6 +170,7 @@ def register(app: typer.Typer) -> None:
                 "resume": True if resume else None,
                 "batch_size": batch_size,
                 "n_start": n_start,
+                "start_from": _start_path(start),
                 "backend": backend,
                 "rl_prior": rl_prior,
                 "knobs": knobs,
@@ -181,8 +216,13 @@ def register(app: typer.Typer) -> None:
             best = summary.get("best") or {}
             console.print(
                 f"[bold]done[/] ({result.stopped}): {summary['n_oracle_calls']} calls, best {best.get('value')} "
-                f"{best.get('key', '')}, AUC top-10 {summary['auc_top10']:.4f}; outputs in {cfg.out}"
+                f"{best.get('key', '')}, AUC top-10 {summary['auc_top10']:.4f}; outputs in {cfg.out}",
+                markup=True,
+                highlight=False,
             )
+            if result.error:
+                typer.secho(f"error: {result.error}", err=True, fg=typer.colors.RED)
+                raise typer.Exit(code=1)
             if interrupted:
                 console.print(
                     f"resume with: sciReason design --resume --out {cfg.out} --target {cfg.target!r} --seed {cfg.seed}"

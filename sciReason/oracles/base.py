@@ -38,11 +38,15 @@ class Scored:
         value: aggregated desirability in [0, 1] (higher is better); ``None`` if it could not be scored.
         desirabilities: per-term desirabilities in [0, 1], in ``Objective.term_names`` order.
         terms: raw per-term values (e.g. ``{"qed": 0.71, "sa": 2.3}``), ``None`` where a term failed.
+        feasible: False when the objective scored the candidate but it violates the objective's own hard
+            constraint (an Ehrlich function's banned transition: holo's -inf). The call happened and counts;
+            ``value`` is then the objective's infeasible value. Objectives without constraints leave it True.
     """
 
     value: float | None
     desirabilities: tuple[float | None, ...] = ()
     terms: Mapping[str, float | None] = field(default_factory=dict)
+    feasible: bool = True
 
 
 @runtime_checkable

@@ -55,13 +55,15 @@ class EhrlichObjective:
     ``value`` = holo's f for feasible sequences and ``infeasible_value`` (default 0.0; holo: −∞) for
     infeasible ones; ``None`` only when a candidate cannot be read (wrong length, a letter outside
     ``alphabet``). ``terms["ehrlich"]`` is holo's raw f, ``None`` where it is −∞ (infeasible), as the project
-    stores non-finite raw values. :meth:`feedback` gives feasibility and per-motif presence for designers.
-    product ignoring feasibility, useful feedback for a designer).
+    stores non-finite raw values, and ``Scored.feasible`` is False there (the call happened and counts).
+    :meth:`feedback` gives feasibility and per-motif presence for designers (white-box: never used by a
+    campaign in benchmark mode). ``optimum`` (1.0) is the known maximum.
     """
 
     direction: Direction = "maximize"
     multi_objective = False
     bounds = (0.0, 1.0)  # natural range: a bare `ehrlich(...)` term is used as is
+    optimum = 1.0  # known maximum: a design campaign stops when it reaches it (stopped: "optimum")
     scale = 0.1
     term_names: tuple[str, ...] = ("ehrlich",)
 
@@ -152,7 +154,10 @@ class EhrlichObjective:
             for j, ok, m in zip(good, feasible, motifs, strict=True):
                 value = float(m) if ok else self.infeasible_value
                 out[j] = Scored(
-                    value=value, desirabilities=(value,), terms={"ehrlich": float(m) if ok else None}
+                    value=value,
+                    desirabilities=(value,),
+                    terms={"ehrlich": float(m) if ok else None},
+                    feasible=bool(ok),
                 )
         return out
 
@@ -198,7 +203,7 @@ def ehrlich_objective(
 _PREFIX_KEYS = {
     "l": "L", "length": "L", "c": "c", "motifs": "c", "k": "k", "motif_length": "k", "q": "q",
     "quantization": "q", "v": "v", "states": "v", "seed": "seed", "e": "epistasis", "epistasis": "epistasis",
-    "infeasible": "infeasible_value", "infeasible_value": "infeasible_value",
+    "infeasible": "infeasible_value", "infeasible_value": "infeasible_value", "alphabet": "alphabet",
 }  # fmt: skip
 _FLOAT_KEYS = ("epistasis", "infeasible_value")
 
@@ -207,7 +212,8 @@ def ehrlich_from_target(body: str, *, text: str = "", offset: int = 0) -> Ehrlic
     """The ``ehrlich:`` prefix of the target language: ``ehrlich:L=32,c=4,k=4[,q=4,v=32,seed=0,...]``.
 
     Keys: L (length), c (motifs), k (motif length), q (quantization, default k), v (states, default 32),
-    seed (instance seed, default 0), epistasis (default 0), infeasible (value for infeasible, default 0).
+    seed (instance seed, default 0), epistasis (default 0), infeasible (value for infeasible, default 0),
+    alphabet (v distinct letters, one per state; default the first v of ``DEFAULT_ALPHABET``).
     """
     text = text or body
     params: dict[str, Any] = {}
@@ -219,7 +225,7 @@ def ehrlich_from_target(body: str, *, text: str = "", offset: int = 0) -> Ehrlic
         key, sep, value = token.partition("=")
         name = _PREFIX_KEYS.get(key.strip().lower())
         if not sep or name is None:
-            keys = "L, c, k, q, v, seed, epistasis, infeasible"
+            keys = "L, c, k, q, v, seed, epistasis, infeasible, alphabet"
             raise TargetSyntaxError(
                 f"expected key=value with a key in {keys}", text=text, position=col, token=token or ","
             )
@@ -272,7 +278,8 @@ def ehrlich_term(*args: Any, **params: Any) -> EhrlichObjective:
         name = _PREFIX_KEYS.get(key.lower())
         if name is None or name in given:
             raise ValueError(
-                f"ehrlich(...): unknown or repeated parameter {key!r}; use L, c, k, q, v, seed, epistasis, infeasible"
+                f"ehrlich(...): unknown or repeated parameter {key!r}; "
+                "use L, c, k, q, v, seed, epistasis, infeasible, alphabet"
             )
         given[name] = value
     missing = [key for key in ("L", "c", "k") if key not in given]
@@ -287,8 +294,10 @@ def ehrlich_term(*args: Any, **params: Any) -> EhrlichObjective:
     return objective
 
 
-def _convert(name: str, value: Any) -> int | float:
+def _convert(name: str, value: Any) -> int | float | str:
     """A parameter value as int (float keys: float); ``ValueError`` if it is not one."""
+    if name == "alphabet":
+        return str(value).strip()  # type: ignore[return-value]
     if isinstance(value, bool):
         raise ValueError(f"{name} needs a number, got {value}")
     if name in _FLOAT_KEYS:
@@ -306,14 +315,14 @@ def _register() -> None:
         ehrlich_term,
         description="Ehrlich function as a protein term (v=20 amino-acid letters); infeasible -> 0",
         domain="protein",
-        signature="ehrlich(L, c, k, q=k, v=20, seed=0, epistasis=0, infeasible=0)",
+        signature="ehrlich(L, c, k, q=k, v=20, seed=0, epistasis=0, infeasible=0, alphabet=None)",
     )
     registry.register_prefix(
         "ehrlich",
         ehrlich_from_target,
         description="Ehrlich holo function (Stanton et al. 2024), numpy, holo-identical instances; optimum 1.0",
         domain="protein",
-        signature="ehrlich:L=32,c=4,k=4[,q=4,v=32,seed=0,epistasis=0,infeasible=0]",
+        signature="ehrlich:L=32,c=4,k=4(,q=4,v=32,seed=0,epistasis=0,infeasible=0,alphabet=...)",
     )
 
 

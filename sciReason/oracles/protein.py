@@ -25,7 +25,14 @@ from sciReason.errors import OracleError
 from sciReason.oracles.base import Direction, Domain
 from sciReason.representations import PROTEIN_ALPHABET, PROTEIN_EXTENDED, normalize_sequence
 
-__all__ = ["PROTEIN_ORACLES", "RESIDUE_GROUPS", "ProteinOracle", "prosite_to_regex", "protein_oracle"]
+__all__ = [
+    "PROTEIN_ORACLES",
+    "RESIDUE_GROUPS",
+    "ProteinOracle",
+    "edit_distance",
+    "prosite_to_regex",
+    "protein_oracle",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +69,7 @@ class ProteinOracle:
     scale: float | None = None
     standard_only: bool = True
     domain: Domain = "protein"
+    cheap: bool = False  # True: no model, no heavy table; the design engine may check it before scoring
 
     def score_one(self, sequence: object) -> float | None:
         """The property of one sequence, or ``None`` if it cannot be scored."""
@@ -297,6 +305,46 @@ def composition(residues: Any) -> ProteinOracle:
     )  # fmt: skip
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (substitutions, insertions, deletions each cost 1), numpy row updates."""
+    import numpy as np
+
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return len(a)
+    bb = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
+    steps = np.arange(len(b) + 1)
+    prev = steps.copy()
+    for i, ch in enumerate(a, 1):
+        cost = (bb != ord(ch)).astype(np.int64)
+        tmp = np.empty_like(prev)
+        tmp[0] = i
+        tmp[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
+        # insertions along the row: D[j] = min_k<=j (tmp[k] + j - k)
+        prev = np.minimum.accumulate(tmp - steps) + steps
+    return int(prev[-1])
+
+
+def maxdist(parent: Any) -> ProteinOracle:
+    """Edit distance to a parent sequence, for designs that must stay close to it: ``maxdist(SEQ)<=5``.
+
+    The limit is hard: the default softness is 0.01 residues, so one edit over the limit already scores 0
+    (a veto in the geometric mean), and outside benchmark mode the design engine rejects such candidates
+    before scoring, for free (the term is ``cheap``)."""
+    ref = normalize_sequence(str(parent))
+    if not ref or not set(ref) <= PROTEIN_EXTENDED:
+        raise ValueError(
+            f"maxdist(...) needs a protein sequence (letters {''.join(sorted(PROTEIN_EXTENDED))}), "
+            f"got {str(parent)[:40]!r}"
+        )
+    short = ref if len(ref) <= 12 else f"{ref[:6]}..{ref[-4:]}"
+    return ProteinOracle(
+        f"maxdist({ref})", "minimize", f"edit distance to the parent {short} ({len(ref)} aa)",
+        lambda s: float(edit_distance(s, ref)), scale=0.01, standard_only=False, cheap=True,
+    )  # fmt: skip
+
+
 PROTEIN_ORACLES: dict[str, Callable[..., ProteinOracle]] = {
     "gravy": gravy,
     "pi": pi,
@@ -310,6 +358,7 @@ PROTEIN_ORACLES: dict[str, Callable[..., ProteinOracle]] = {
     "length": length,
     "motif": motif,
     "composition": composition,
+    "maxdist": maxdist,
 }
 
 _SIGNATURES = {
@@ -317,12 +366,14 @@ _SIGNATURES = {
     "mw": "mw(monoisotopic=false)",
     "motif": "motif(pattern, mode=count)",
     "composition": "composition(residues)",
+    "maxdist": "maxdist(parent)",
 }
 
 
 _GENERIC_DESCRIPTIONS = {
     "motif": "occurrences of a sequence motif (regex, plain string or PROSITE pattern)",
     "composition": "fraction of residues from a set of letters or a named group (e.g. charged)",
+    "maxdist": "edit distance to a parent sequence; maxdist(SEQ)<=5 is a hard limit",
 }
 
 

@@ -23,11 +23,15 @@ def build_proposers(config: Any, objective: Any, weights: Mapping[str, float]) -
         elif name == "point_mutation":
             from sciReason.agents.proposers.protein import PointMutationProposer
 
-            out[name] = PointMutationProposer()
+            out[name] = PointMutationProposer(repair=getattr(config, "sequence_repair", 0.5))
         elif name == "recombination":
             from sciReason.agents.proposers.protein import RecombinationProposer
 
-            out[name] = RecombinationProposer()
+            out[name] = RecombinationProposer(getattr(config, "crossover_partners", 4))
+        elif name == "block":
+            from sciReason.agents.proposers.protein import BlockProposer
+
+            out[name] = BlockProposer(repair=getattr(config, "sequence_repair", 0.5))
         elif name == "model":
             from sciReason.agents.proposers.model import ModelProposer
             from sciReason.client import Client

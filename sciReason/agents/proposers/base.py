@@ -29,6 +29,8 @@ class CampaignView:
         knobs: this round's proposal knobs (mutation rate, parent selection, temperature ...).
         round: the round number (1-based after the start population).
         benchmark_mode: when True, prompts must not name the target.
+        constraint: sequence campaigns: the :class:`~sciReason.agents.feasibility.TransitionModel`
+            (declared by the user, or learned from infeasible results); None for molecules.
     """
 
     objective: Any
@@ -37,6 +39,7 @@ class CampaignView:
     knobs: Mapping[str, Any] = field(default_factory=dict)
     round: int = 0
     benchmark_mode: bool = False
+    constraint: Any = None
 
 
 @runtime_checkable
