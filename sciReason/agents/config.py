@@ -141,6 +141,13 @@ class DesignConfig(BaseModel):
         description="Sequence campaigns: members of the population must differ in at least this many "
         "positions (greedy, best first; 0 = off), so it spreads over a plateau instead of clustering.",
     )
+    islands: int = Field(
+        1,
+        ge=1,
+        description="Sequence campaigns: independent sub-populations (lineages) taking turns by round; "
+        "each sees the best `migrants` of the others as crossover partners and segment donors.",
+    )
+    migrants: int = Field(2, ge=0, description="Best members of each other island shown to an island.")
     stall_window: int = Field(
         200,
         ge=1,

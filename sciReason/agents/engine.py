@@ -36,11 +36,11 @@ from sciReason.agents.config import DesignConfig
 from sciReason.agents.feasibility import build_transition_model
 from sciReason.agents.filters import CandidateFilter
 from sciReason.agents.knobs import KnobTuner
+from sciReason.agents.lineages import Lineages
 from sciReason.agents.pool import sample_start, sequence_alphabet
 from sciReason.agents.proposers import build_proposers
 from sciReason.agents.proposers.base import CampaignView, Proposer
 from sciReason.agents.records import Proposal, Record
-from sciReason.agents.selection import select_population
 from sciReason.agents.storage import MemoryStore, OptunaStore, open_store
 from sciReason.agents.surrogate import GPScreen
 
@@ -71,30 +71,6 @@ class DesignResult:
     def best(self) -> Record | None:
         scored = [r for r in self.records if r.value is not None]
         return max(scored, key=lambda r: (r.score, -r.call_index)) if scored else None
-
-
-def _niched(ranked: Sequence[Record], k: int, min_distance: int) -> list[Record]:
-    """Greedy niching: walk ``ranked`` (best first) and keep a record only if it differs in at least
-    ``min_distance`` positions from every record kept so far; fill up with the skipped ones if needed."""
-    import numpy as np
-
-    pool = list(ranked[: 20 * k])
-    length = len(pool[0].key) if pool else 0
-    if not pool or any(len(r.key) != length for r in pool):
-        return list(ranked[:k])
-    codes = np.frombuffer("".join(r.key for r in pool).encode("utf-32-le"), dtype=np.uint32)
-    codes = codes.reshape(len(pool), length)
-    kept: list[int] = []
-    skipped: list[int] = []
-    for i in range(len(pool)):
-        if len(kept) >= k:
-            break
-        if kept and int((codes[kept] != codes[i]).sum(axis=1).min()) < min_distance:
-            skipped.append(i)
-            continue
-        kept.append(i)
-    kept.extend(skipped[: k - len(kept)])
-    return [pool[i] for i in sorted(kept)]
 
 
 def _declared_limits(objective: Any) -> list[Any]:
@@ -166,11 +142,8 @@ class Campaign:
         self.error: str | None = None
         self._best = -math.inf
         self._best_call = 0
-        # restarts: records scored after ``_epoch_call`` (plus the start set) form the current population
-        self._epoch_call = 0
-        self._epoch_best = -math.inf
-        self._epoch_best_call = 0
-        self.restarts = 0
+        self.lineages = Lineages(config, self.domain, self.multi)
+        self._island = 0
         n_obj = max(1, len(objective.term_names)) if self.multi else 1
         self.store = store or open_store(
             config.storage_url(),
@@ -216,13 +189,13 @@ class Campaign:
             version, internal, gauss = state["rng"]
             self.rng.setstate((version, tuple(internal), gauss))
             self.round = int(state.get("round", 0))
-            self._epoch_call = int(state.get("epoch_call", 0))
-            self._epoch_best_call = self._epoch_call
+            self.lineages.load_state(state.get("epoch_call"))
         self._track(sorted(self.records.values(), key=lambda r: r.call_index))
         orphans = self.store.adopt_orphans(set(self.records), self.config.claim_timeout_s)
         self._pending = [(Proposal(key, "adopted"), idx) for key, idx in orphans]
         if self.records:
-            self.population = self._select()
+            for island in range(len(self.lineages.islands)):
+                self.population = self._select(island)
             logger.info("resumed %d records (%d orphan claims adopted)", len(self.records), len(orphans))
 
     @property
@@ -236,7 +209,7 @@ class Campaign:
     def view(self) -> CampaignView:
         return CampaignView(
             self.objective,
-            self.population,
+            self.lineages.with_migrants(self._island),
             self.records,
             self._knobs,
             self.round,
@@ -246,58 +219,28 @@ class Campaign:
 
     @property
     def intensity(self) -> int:
-        """Stagnation level: 0 while the best improves, +1 each time the wait since the last new best
-        doubles (in units of ``stall_window`` calls); sequence proposers make larger edits as it grows."""
-        waited = max(0, self.n_calls - self._epoch_best_call) / self.config.stall_window
-        return int(math.log2(1.0 + waited))
+        """Stagnation level of the current island (see :mod:`sciReason.agents.lineages`)."""
+        return self.lineages.intensity(self._island)
+
+    @property
+    def restarts(self) -> int:
+        return self.lineages.restarts
 
     def _track(self, new: Sequence[Record]) -> None:
         """Best value so far and when it was reached; feed the transition model."""
         for rec in new:
             if rec.value is not None and rec.feasible and rec.score > self._best:
                 self._best, self._best_call = rec.score, rec.call_index
-            if (
-                rec.value is not None
-                and rec.feasible
-                and rec.call_index > self._epoch_call
-                and rec.score > self._epoch_best
-            ):
-                self._epoch_best, self._epoch_best_call = rec.score, rec.call_index
             if not rec.feasible:
                 self.rejected["infeasible"] += 1
+        self.lineages.observe(new)
         if self.constraint is not None:
             self.constraint.observe(new)
 
-    def _select(self) -> list[Record]:
-        """The next population; infeasible candidates never become parents."""
-        recs = [
-            r
-            for r in self.records.values()
-            if r.feasible and (r.call_index > self._epoch_call or r.proposer == "start")
-        ]
-        k = self.config.population_size
-        tie = self.config.tie_break
-        newest = tie == "newest" or (tie == "auto" and self.domain != "molecule")
-        if newest and not self.multi:
-            scored = sorted(
-                (r for r in recs if r.value is not None), key=lambda r: (-r.score, -r.call_index)
-            )
-            if self.config.niche_distance > 0 and self.domain != "molecule":
-                return _niched(scored, k, self.config.niche_distance)
-            return scored[:k]
-        return select_population(recs, k, self.multi)
-
-    def _maybe_restart(self) -> None:
-        """Sequence campaigns: after ``restart_after`` calls without a new best in this epoch, start a new
-        epoch from the start set (a fresh lineage; every record stays known, so nothing is re-scored)."""
-        after = self.config.restart_after
-        if not after or self.domain == "molecule" or self.n_calls - self._epoch_best_call < after:
-            return
-        self.restarts += 1
-        self._epoch_call = self.n_calls
-        self._epoch_best, self._epoch_best_call = -math.inf, self.n_calls
-        self.population = self._select()
-        logger.info("restart %d after %d calls without a new best", self.restarts, after)
+    def _select(self, island: int | None = None) -> list[Record]:
+        """Island ``island``'s population (default: the current one); see :mod:`~sciReason.agents.lineages`."""
+        island = self._island if island is None else island
+        return self.lineages.select(self.records.values(), island)
 
     @property
     def optimum_reached(self) -> bool:
@@ -354,8 +297,10 @@ class Campaign:
             return []
         self._sync()
         t0 = time.perf_counter()
-        self._knobs = {**self.tuner.ask(), "intensity": self.intensity}
         first = not self.records and self.round == 0
+        self._island = self.lineages.island_for_round(self.round + 1)
+        self.population = self.lineages.populations[self._island]
+        self._knobs = {**self.tuner.ask(), "intensity": self.intensity}
         m = min(self.config.start_size() if first else self.config.batch_size, left)
         screening = self.screen is not None and not first and len(self.records) >= 20
         raw = (
@@ -415,7 +360,7 @@ class Campaign:
             )
             for (p, idx), s in zip(batch, scored, strict=True)
         ]
-        state = {"rng": list(self.rng.getstate()), "round": self.round, "epoch_call": self._epoch_call}
+        state = {"rng": list(self.rng.getstate()), "round": self.round, "epoch_call": self.lineages.state()}
         self.store.write(new, state)
         t0 = time.perf_counter()
         for rec in new:
@@ -426,8 +371,13 @@ class Campaign:
                 stats["kept"] += int(rec.feasible and rec.value is not None and rec.score > self._threshold)
         self._track(new)
         self.tuner.tell([r.score for r in new if r.proposer != "start"], self._threshold)
+        if new and new[0].proposer == "start":
+            for island in range(len(self.lineages.islands)):
+                self._select(island)
         self.population = self._select()
-        self._maybe_restart()
+        if self.lineages.maybe_restart(self._island, self.records.values(), self.n_calls):
+            self.population = self.lineages.populations[self._island]
+            logger.info("island %d restarts from the start set", self._island)
         if self.population and len(self.population) >= self.config.population_size:
             self._threshold = self.population[-1].score
         for proposer in self.proposers.values():
@@ -445,7 +395,8 @@ class Campaign:
             self.records.setdefault(rec.key, rec)
         self._track(foreign)
         if foreign:
-            self.population = self._select()
+            for island in range(len(self.lineages.islands)):
+                self.population = self._select(island)
 
     # ---- early stop (PMO rule) -------------------------------------------------------------------
     def _early_stop(self) -> bool:

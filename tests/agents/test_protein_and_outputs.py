@@ -21,7 +21,7 @@ def test_ehrlich_campaign_proposes_feasible_sequences_and_improves(tmp_path):
     obj = parse_target(target)
     camp = Campaign(cfg, obj, store=MemoryStore(cfg.budget))
     res = camp.run()
-    assert res.n_oracle_calls == 300
+    assert res.n_oracle_calls == 300 or (res.stopped == "optimum" and res.best.value == 1.0)
     assert {r.proposer for r in res.records} >= {"start", "point_mutation", "recombination"}
     assert all(feasible(obj, r.key) for r in res.records)
     start_best = max(r.score for r in res.records if r.proposer == "start")
