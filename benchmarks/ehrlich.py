@@ -226,7 +226,9 @@ def cmd_run(args: argparse.Namespace) -> None:
     for item in args.set or []:
         key, _, value = item.partition("=")
         parsed = _parse_value(value.strip())
-        overrides[key.strip()] = [parsed] if key.strip() == "proposers" and isinstance(parsed, str) else parsed
+        overrides[key.strip()] = (
+            [parsed] if key.strip() == "proposers" and isinstance(parsed, str) else parsed
+        )
     variant = args.variant or ("default" if args.method == "scireason" else "anchor")
     base = {"L": args.L, "c": args.c, "k": args.k, "q": args.q, "v": args.v, "budget": args.budget}
     for instance in _parse_ints(args.instances):
@@ -322,7 +324,9 @@ def cmd_table(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run", help="run a grid (resumable)")
     run.add_argument("--method", choices=("scireason", "holo_ga"), required=True)

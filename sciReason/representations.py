@@ -176,6 +176,51 @@ def parse_formula(formula: str) -> dict[str, int] | None:
     return counts
 
 
+CANDIDATE_COLUMNS = ("smiles", "sequence", "seq", "key", "candidate", "input")
+
+
+def parse_candidates(text: str, name: str = "") -> list[str]:
+    """Candidates in a file's text: FASTA (``>`` headers; a record's lines are joined), CSV/TSV (``name``
+    ends in .csv/.tsv; column smiles, sequence, seq, key, candidate or input) or one per line (the first
+    whitespace-separated token). Blank lines and ``#`` comments are skipped; order is kept.
+
+    Raises:
+        InputError: a CSV/TSV without one of those columns (the message lists the columns found).
+    """
+    import csv
+    import io
+
+    from sciReason.errors import InputError
+
+    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("#")]
+    if lines and lines[0].startswith(">"):
+        out: list[str] = []
+        current: list[str] = []
+        for line in lines:
+            if line.startswith(">"):
+                if current:
+                    out.append("".join(current))
+                current = []
+            elif not line.startswith(";"):
+                current.append("".join(line.split()))
+        if current:
+            out.append("".join(current))
+        return out
+    if name.lower().endswith((".csv", ".tsv")):
+        dialect = "excel-tab" if name.lower().endswith(".tsv") else "excel"
+        rows = list(csv.DictReader(io.StringIO("\n".join(lines)), dialect=dialect))
+        fields = {f.lower().strip(): f for f in (rows[0].keys() if rows else [])}
+        col = next((fields[c] for c in CANDIDATE_COLUMNS if c in fields), None)
+        if col is None:
+            raise InputError(
+                f"{name!r} has no column named one of {', '.join(CANDIDATE_COLUMNS)} "
+                f"(found: {', '.join(fields)})"
+            )
+        return [r[col].strip() for r in rows if (r.get(col) or "").strip()]
+    return [ln.split()[0] for ln in lines]
+
+
 def sequence_problem(seq: str, kind: str) -> str | None:
     """Why ``seq`` is not a valid ``kind`` ("protein", "dna", "rna") sequence, or ``None`` if it is."""
     alphabet = ALPHABETS[kind]

@@ -107,9 +107,7 @@ class Lineages:
             and (r.call_index > isl.epoch_call or r.proposer == "start")
         ]
         if self.newest and not self.multi:
-            ranked = sorted(
-                (r for r in recs if r.value is not None), key=lambda r: (-r.score, -r.call_index)
-            )
+            ranked = sorted((r for r in recs if r.value is not None), key=lambda r: (-r.score, -r.call_index))
             distance = int(getattr(self.config, "niche_distance", 0) or 0)
             pop = niched(ranked, k, distance) if distance > 0 and self.sequences else ranked[:k]
         else:

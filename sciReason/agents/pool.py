@@ -8,8 +8,8 @@ hidden generator is off limits: the start is its ``initial_solution()`` (one seq
 benchmark hands every method), or random sequences when it has none.
 
 A start file (``start_from`` / ``--start FILE``) may be FASTA (``>`` headers; multi-line records are
-joined), CSV with a header (column ``smiles``, ``sequence``, ``seq`` or ``key``, else the first column) or
-plain text with one candidate per line (the first whitespace-separated token; ``.smi`` files).
+joined), CSV/TSV with a header (a column ``smiles``, ``sequence``, ``seq``, ``key``, ``candidate`` or
+``input``) or plain text with one candidate per line (the first whitespace-separated token; ``.smi``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from typing import Any
 from sciReason.errors import ConfigError, MissingDependencyError
 
 __all__ = ["load_start_pool", "read_candidates_file", "sample_start", "sequence_alphabet", "zinc_path"]
-
-_CSV_COLUMNS = ("smiles", "sequence", "seq", "key", "candidate")
 
 
 def _package_dir(name: str) -> Path | None:
@@ -76,35 +74,10 @@ def load_start_pool(source: str) -> tuple[str, ...]:
 
 
 def read_candidates_file(path: Path) -> tuple[str, ...]:
-    """Candidates of a FASTA, CSV or one-per-line file, in file order, duplicates removed."""
-    import csv
+    """Candidates of a FASTA, CSV/TSV or one-per-line file, in file order, duplicates removed."""
+    from sciReason.representations import parse_candidates
 
-    text = Path(path).read_text()
-    lines = [line.strip() for line in text.splitlines()]
-    first = next((line for line in lines if line), "")
-    out: list[str] = []
-    if first.startswith(">"):
-        current: list[str] = []
-        for line in lines:
-            if line.startswith(">"):
-                if current:
-                    out.append("".join(current))
-                current = []
-            elif line and not line.startswith(";"):
-                current.append("".join(line.split()))
-        if current:
-            out.append("".join(current))
-    elif Path(path).suffix.lower() in (".csv", ".tsv") or ("," in first and first.split(",")[0].isidentifier()):
-        delimiter = "\t" if Path(path).suffix.lower() == ".tsv" else ","
-        rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
-        header = [h.strip().lower() for h in rows[0]] if rows else []
-        col = next((header.index(c) for c in _CSV_COLUMNS if c in header), None)
-        body = rows[1:] if col is not None or (header and header[0].isidentifier()) else rows
-        idx = col or 0
-        out = [row[idx].strip() for row in body if len(row) > idx and row[idx].strip()]
-    else:
-        out = [line.split()[0] for line in lines if line and not line.startswith("#")]
-    return tuple(dict.fromkeys(out))
+    return tuple(dict.fromkeys(parse_candidates(Path(path).read_text(), Path(path).name)))
 
 
 def sequence_alphabet(objective: Any) -> str:

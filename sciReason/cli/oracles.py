@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -13,16 +12,15 @@ import typer
 
 from sciReason.cli._common import cli_errors
 from sciReason.errors import InputError
+from sciReason.representations import parse_candidates
 
 oracles_app = typer.Typer(
     help="List oracles and score candidates against a design target.", no_args_is_help=True
 )
 
-_COLUMNS = ("smiles", "sequence", "candidate", "input")
-
 
 def read_candidates(path: Path) -> list[str]:
-    """Candidates from a file: CSV/TSV with a smiles/sequence column, or one per line (first column).
+    """Candidates from a file: FASTA, CSV/TSV with a smiles/sequence column, or one per line (first column).
 
     ``-`` reads standard input. Blank lines and ``#`` comments are skipped.
     """
@@ -33,20 +31,10 @@ def read_candidates(path: Path) -> list[str]:
         if not p.is_file():
             raise InputError(f"candidate file {str(p)!r} does not exist")
         text = p.read_text()
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
+    out = parse_candidates(text, str(path))
+    if not out:
         raise InputError(f"candidate file {str(path)!r} has no candidates")
-    if str(path).endswith((".csv", ".tsv")):
-        dialect = "excel-tab" if str(path).endswith(".tsv") else "excel"
-        rows = list(csv.DictReader(io.StringIO("\n".join(lines)), dialect=dialect))
-        fields = {f.lower().strip(): f for f in (rows[0].keys() if rows else [])}
-        col = next((fields[c] for c in _COLUMNS if c in fields), None)
-        if col is None:
-            raise InputError(
-                f"{str(path)!r} has no column named one of {', '.join(_COLUMNS)} (found: {', '.join(fields)})"
-            )
-        return [r[col].strip() for r in rows]
-    return [ln.split()[0] for ln in lines]
+    return out
 
 
 def _fmt(x: float | None) -> str:

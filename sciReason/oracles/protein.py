@@ -23,7 +23,12 @@ from typing import Any
 
 from sciReason.errors import OracleError
 from sciReason.oracles.base import Direction, Domain
-from sciReason.representations import PROTEIN_ALPHABET, PROTEIN_EXTENDED, normalize_sequence
+from sciReason.representations import (
+    PROTEIN_ALPHABET,
+    PROTEIN_EXTENDED,
+    normalize_sequence,
+    parse_candidates,
+)
 
 __all__ = [
     "PROTEIN_ORACLES",
@@ -327,12 +332,20 @@ def edit_distance(a: str, b: str) -> int:
 
 
 def maxdist(parent: Any) -> ProteinOracle:
-    """Edit distance to a parent sequence, for designs that must stay close to it: ``maxdist(SEQ)<=5``.
+    """Edit distance to a parent sequence, for designs that must stay close to it: ``maxdist(SEQ)<=5``
+    (``SEQ`` may also be a FASTA/text file: its first sequence is the parent).
 
     The limit is hard: the default softness is 0.01 residues, so one edit over the limit already scores 0
     (a veto in the geometric mean), and outside benchmark mode the design engine rejects such candidates
     before scoring, for free (the term is ``cheap``)."""
-    ref = normalize_sequence(str(parent))
+    from pathlib import Path
+
+    text = str(parent).strip()
+    if Path(text).expanduser().is_file():  # maxdist(parent.fasta): the file's first sequence
+        path = Path(text).expanduser()
+        records = parse_candidates(path.read_text(), path.name)
+        text = records[0] if records else ""
+    ref = normalize_sequence(text)
     if not ref or not set(ref) <= PROTEIN_EXTENDED:
         raise ValueError(
             f"maxdist(...) needs a protein sequence (letters {''.join(sorted(PROTEIN_EXTENDED))}), "

@@ -38,7 +38,7 @@ class BlackBox:
 
 
 def _config(**kw):
-    base = dict(target=TARGET, budget=400, batch_size=20, population_size=20, seed=0, surrogate="none")
+    base = {"target": TARGET, "budget": 400, "batch_size": 20, "population_size": 20, "surrogate": "none"}
     base.update(kw)
     return DesignConfig(**base)
 
