@@ -148,6 +148,11 @@ class DesignConfig(BaseModel):
         "each sees the best `migrants` of the others as crossover partners and segment donors.",
     )
     migrants: int = Field(2, ge=0, description="Best members of each other island shown to an island.")
+    site_screen: bool = Field(
+        True,
+        description="Sequence campaigns: skip small edits of sites whose single-site edits lowered the value "
+        "before (learned from the campaign's own results; 10% are let through to re-test).",
+    )
     stall_window: int = Field(
         200,
         ge=1,

@@ -41,6 +41,7 @@ from sciReason.agents.pool import sample_start, sequence_alphabet
 from sciReason.agents.proposers import build_proposers
 from sciReason.agents.proposers.base import CampaignView, Proposer
 from sciReason.agents.records import Proposal, Record
+from sciReason.agents.sites import SiteModel
 from sciReason.agents.storage import MemoryStore, OptunaStore, open_store
 from sciReason.agents.surrogate import GPScreen
 
@@ -133,7 +134,13 @@ class Campaign:
             else None
         )
         self.optimum: float | None = getattr(objective, "optimum", None)
-        self.rejected: dict[str, int] = {"known_infeasible": 0, "declared_limit": 0, "infeasible": 0}
+        self.rejected: dict[str, int] = {
+            "known_infeasible": 0,
+            "declared_limit": 0,
+            "site_screen": 0,
+            "infeasible": 0,
+        }
+        self.sites = SiteModel() if self.alphabet is not None and config.site_screen else None
         self._limits = [] if config.benchmark_mode else _declared_limits(objective)
         self.proposer_stats: dict[str, dict[str, Any]] = {
             name: {"rounds": 0, "proposed": 0, "failures": 0, "scored": 0, "kept": 0, "last_error": None}
@@ -303,11 +310,8 @@ class Campaign:
         self._knobs = {**self.tuner.ask(), "intensity": self.intensity}
         m = min(self.config.start_size() if first else self.config.batch_size, left)
         screening = self.screen is not None and not first and len(self.records) >= 20
-        raw = (
-            self._start_proposals()
-            if first
-            else self._offspring(m * (self.config.oversample if screening else 1))
-        )
+        factor = self.config.oversample if screening else (2 if self.sites is not None else 1)
+        raw = self._start_proposals() if first else self._offspring(m * factor)
         self.round += 1
         keyed: dict[str, Proposal] = {}
         for p in raw:
@@ -320,9 +324,14 @@ class Campaign:
             if self._limits and _violates(self._limits, key):
                 self.rejected["declared_limit"] += 1
                 continue
+            if self.sites is not None and not self.sites.keep(key, p.parents, self.rng):
+                self.rejected["site_screen"] += 1
+                continue
             keyed[key] = Proposal(key, p.proposer, p.parents)
         self.timings["propose"] += time.perf_counter() - t0
         keys = list(keyed)
+        if self.alphabet is not None and not screening and len(keys) > m:
+            self.rng.shuffle(keys)  # oversampled for the site screen: no proposer is cut by its order
         if screening and len(keys) > m:
             t1 = time.perf_counter()
             p_feasible = (
@@ -370,6 +379,8 @@ class Campaign:
                 stats["scored"] += 1
                 stats["kept"] += int(rec.feasible and rec.value is not None and rec.score > self._threshold)
         self._track(new)
+        if self.sites is not None:
+            self.sites.observe(new, self.records)
         self.tuner.tell([r.score for r in new if r.proposer != "start"], self._threshold)
         if new and new[0].proposer == "start":
             for island in range(len(self.lineages.islands)):

@@ -112,6 +112,8 @@ class Lineages:
             pop = niched(ranked, k, distance) if distance > 0 and self.sequences else ranked[:k]
         else:
             pop = select_population(recs, k, self.multi)
+        if not pop and self.sequences:  # a user's start sequences the objective could not score
+            pop = [r for r in recs if r.proposer == "start"][:k]  # (e.g. a model term failed): still parents
         self.populations[island] = pop
         return pop
 
