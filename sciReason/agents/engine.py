@@ -382,10 +382,12 @@ class Campaign:
         if self.sites is not None:
             self.sites.observe(new, self.records)
         self.tuner.tell([r.score for r in new if r.proposer != "start"], self._threshold)
-        if new and new[0].proposer == "start":
+        if any(r.proposer in ("start", "adopted") for r in new):
             for island in range(len(self.lineages.islands)):
                 self._select(island)
-        self.population = self._select()
+            self.population = self.lineages.populations[self._island]
+        else:
+            self.population = self.lineages.add(new, self.records.values(), self._island)
         if self.lineages.maybe_restart(self._island, self.records.values(), self.n_calls):
             self.population = self.lineages.populations[self._island]
             logger.info("island %d restarts from the start set", self._island)

@@ -62,6 +62,7 @@ class Lineages:
         tie = config.tie_break
         self.newest = tie == "newest" or (tie == "auto" and self.sequences)
         self.populations: list[list[Record]] = [[] for _ in self.islands]
+        self._ranked: list[list[Record]] = [[] for _ in self.islands]
 
     # --- bookkeeping -------------------------------------------------------------------------------------
     def island_of(self, rec: Record) -> int | None:
@@ -95,25 +96,44 @@ class Lineages:
         return int(math.log2(1.0 + waited))
 
     # --- selection -----------------------------------------------------------------------------------------
-    def select(self, records: Iterable[Record], island: int) -> list[Record]:
-        """Island ``island``'s population from all records; infeasible ones never become parents."""
+    def _eligible(self, records: Iterable[Record], island: int) -> list[Record]:
         isl = self.islands[island]
-        k = self.config.population_size
-        recs = [
+        return [
             r
             for r in records
             if r.feasible
             and self.island_of(r) in (None, island)
             and (r.call_index > isl.epoch_call or r.proposer == "start")
         ]
+
+    def select(self, records: Iterable[Record], island: int) -> list[Record]:
+        """Island ``island``'s population from all records; infeasible ones never become parents."""
+        recs = self._eligible(records, island)
         if self.newest and not self.multi:
-            ranked = sorted((r for r in recs if r.value is not None), key=lambda r: (-r.score, -r.call_index))
-            distance = int(getattr(self.config, "niche_distance", 0) or 0)
-            pop = niched(ranked, k, distance) if distance > 0 and self.sequences else ranked[:k]
-        else:
-            pop = select_population(recs, k, self.multi)
+            self._ranked[island] = []
+            return self._rank(recs, island)
+        pop = select_population(recs, self.config.population_size, self.multi)
+        return self._set(pop, recs, island)
+
+    def add(self, new: Sequence[Record], records: Iterable[Record], island: int) -> list[Record]:
+        """The population after ``new`` records: incremental for newest-first ranking (the best
+        ``20 * population_size`` of an island never need re-sorting), a full selection otherwise."""
+        if not (self.newest and not self.multi):
+            return self.select(records, island)
+        return self._rank(self._eligible(new, island), island)
+
+    def _rank(self, recs: list[Record], island: int) -> list[Record]:
+        k = self.config.population_size
+        pool = self._ranked[island] + [r for r in recs if r.value is not None]
+        ranked = sorted(pool, key=lambda r: (-r.score, -r.call_index))[: 20 * k]
+        self._ranked[island] = ranked
+        distance = int(getattr(self.config, "niche_distance", 0) or 0)
+        pop = niched(ranked, k, distance) if distance > 0 and self.sequences else ranked[:k]
+        return self._set(pop, recs, island)
+
+    def _set(self, pop: list[Record], recs: list[Record], island: int) -> list[Record]:
         if not pop and self.sequences:  # a user's start sequences the objective could not score
-            pop = [r for r in recs if r.proposer == "start"][:k]  # (e.g. a model term failed): still parents
+            pop = [r for r in recs if r.proposer == "start"][: self.config.population_size]
         self.populations[island] = pop
         return pop
 

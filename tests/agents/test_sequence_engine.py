@@ -140,7 +140,7 @@ def test_intensity_grows_while_the_best_stalls():
 
 def test_restart_begins_a_new_lineage_from_the_start_set():
     obj = parse_target(TARGET)
-    cfg = _config(benchmark_mode=True, restart_after=60, budget=600, target=TARGET)
+    cfg = _config(benchmark_mode=True, restart_after=20, budget=600, target=TARGET)
     camp = Campaign(cfg, obj, store=MemoryStore(cfg.budget))
     res = camp.run()
     if camp.restarts == 0:
