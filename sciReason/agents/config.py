@@ -18,7 +18,7 @@ from sciReason.errors import ConfigError
 __all__ = ["MOLECULE_PROPOSERS", "PROTEIN_PROPOSERS", "DesignConfig"]
 
 MOLECULE_PROPOSERS = ("graph_ga", "model", "rl")
-PROTEIN_PROPOSERS = ("point_mutation", "recombination", "block", "model")
+PROTEIN_PROPOSERS = ("point_mutation", "recombination", "block", "scan", "model")
 # 'auto' for sequence targets: the mix measured on the Ehrlich tuning instances (docs/benchmarks.md)
 SEQUENCE_AUTO = {"point_mutation": 1.0, "recombination": 1.0, "block": 1.0}
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -222,6 +221,7 @@ class Campaign:
             self.round,
             self.config.benchmark_mode,
             self.constraint,
+            self.sites,
         )
 
     @property
@@ -324,7 +324,12 @@ class Campaign:
             if self._limits and _violates(self._limits, key):
                 self.rejected["declared_limit"] += 1
                 continue
-            if self.sites is not None and not self.sites.keep(key, p.parents, self.rng):
+            exempt = getattr(self.proposers.get(p.proposer), "screen_exempt", False)
+            if (
+                self.sites is not None
+                and not exempt
+                and not self.sites.keep(key, p.parents, self.rng, self.intensity)
+            ):
                 self.rejected["site_screen"] += 1
                 continue
             keyed[key] = Proposal(key, p.proposer, p.parents)
@@ -334,16 +339,8 @@ class Campaign:
             self.rng.shuffle(keys)  # oversampled for the site screen: no proposer is cut by its order
         if screening and len(keys) > m:
             t1 = time.perf_counter()
-            p_feasible = (
-                self.constraint.p_feasible
-                if self.constraint is not None
-                and self.constraint.active
-                and not self.constraint.declared
-                and not os.environ.get("SCIREASON_EXP_NOPFEAS")
-                else None
-            )
             keys = self.screen.rank(  # type: ignore[union-attr]
-                list(self.records.values()), keys, m, self.rng, float(self._knobs["ucb_beta"]), p_feasible
+                list(self.records.values()), keys, m, self.rng, float(self._knobs["ucb_beta"])
             )
             self.timings["screen"] += time.perf_counter() - t1
         claimed = self.store.claim(keys[:m])

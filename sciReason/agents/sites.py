@@ -88,11 +88,13 @@ class SiteModel:
             return False
         return any(self.essential(s, parent[s]) for s in sites)
 
-    def keep(self, child: str, parents: tuple[str, ...], rng: random.Random) -> bool:
-        """False when the child edits an essential site of its first parent (and is not let through)."""
+    def keep(self, child: str, parents: tuple[str, ...], rng: random.Random, intensity: int = 0) -> bool:
+        """False when the child edits an essential site of its first parent (and is not let through:
+        the ``explore`` share doubles with each stagnation level, since a stalled search may need
+        exactly such an edit)."""
         if not parents or not self.risky(child, parents[0]):
             return True
-        if rng.random() < self.explore:
+        if rng.random() < min(1.0, self.explore * 2**intensity):
             return True
         self.screened += 1
         return False

@@ -12,8 +12,8 @@ kernel: two sequences are similar when they carry the same letters at the same p
 (the default): Tanimoto on the set of *gapped letter pairs* ``(a, b, d)``, "letter b occurs d positions
 after letter a somewhere", for d = 1..``max_gap``. It is position-invariant: a spaced motif contributes
 the same features wherever it sits, so a candidate that moves or copies a segment is judged by what it
-contains, not where. Infeasible records (a hard constraint violated) are left out of the fit; the screen
-multiplies in the campaign's feasibility estimate instead (``p_feasible``).
+contains, not where. Infeasible records (a hard constraint violated) are left out of the fit (their value
+says nothing about the motif content; the engine's transition model handles feasibility).
 """
 
 from __future__ import annotations
@@ -136,10 +136,8 @@ class GPScreen:
         n: int,
         rng: random.Random,
         beta: float,
-        p_feasible: Any = None,
     ) -> list[str]:
-        """The ``n`` keys with the highest UCB (all keys, in order, when there is too little data);
-        ``p_feasible(key)``, when given, multiplies each key's UCB (expected value under the constraint)."""
+        """The ``n`` keys with the highest UCB (all keys, in order, when there is too little data)."""
         import numpy as np
         import scipy.linalg
 
@@ -166,8 +164,6 @@ class GPScreen:
         v = scipy.linalg.solve_triangular(chol, ks.T, lower=True)
         sd = np.sqrt(np.clip(1.0 - (v**2).sum(0), 1e-12, None))
         ucb = mu + beta * sd
-        if p_feasible is not None:
-            ucb = ucb * np.array([p_feasible(k) for k in keys])
         order = sorted(range(len(keys)), key=lambda i: (-float(ucb[i]), i))
         if len(self._cache) > 50_000:  # bound memory on very long campaigns
             self._cache.clear()

@@ -126,3 +126,60 @@ def test_letters_avoid_known_banned_pairs_and_repair_fixes_a_neighbour():
         assert "AB" not in text
         repaired += text[2] == "B"  # B was reachable: its left neighbour was re-drawn
     assert repaired > 20
+
+
+def _scored(key, value, parent, proposer="scan"):
+    return Record(key, 1, value, proposer=proposer, parents=(parent,))
+
+
+def test_scan_knocks_out_each_site_then_pools_free_sites():
+    from sciReason.agents.proposers.protein import ScanProposer
+
+    target = "AAAABBBBCCCC"
+    essential = {0, 5}  # a hidden objective: editing these sites lowers the value
+
+    def value(seq):
+        if any(seq[i] != target[i] for i in essential):
+            return 0.2
+        return 1.0 if seq[7] == "D" else 0.5
+
+    scan = ScanProposer(pool=3)
+    view = _view([target])
+    view.population[0] = Record(target, 1, 0.5)
+    rng = random.Random(7)
+    knockouts = scan.propose(view, 50, rng)
+    assert len(knockouts) == 12  # one child per site
+    assert sorted(next(i for i in range(12) if p.key[i] != target[i]) for p in knockouts) == list(range(12))
+    scan.learn([_scored(p.key, value(p.key), target) for p in knockouts if value(p.key) < 1.0])
+    pools = scan.propose(view, 100, rng)
+    assert pools
+    for p in pools:
+        changed = [i for i in range(12) if p.key[i] != target[i]]
+        assert not set(changed) & essential  # pooled moves only touch free sites
+        assert len(changed) >= 2 or len(pools) > 20
+    hit = [p for p in pools if p.key[7] == "D"]
+    assert hit  # the improving (site 7, letter D) move is inside some pool
+    moves_tested = sum(sum(p.key[i] != target[i] for i in range(12)) for p in pools)
+    assert moves_tested > 2 * len(pools)  # each call tests several moves
+
+
+def test_scan_moves_to_a_better_incumbent_and_idles_on_an_exhausted_plateau():
+    from sciReason.agents.proposers.protein import ScanProposer
+
+    scan = ScanProposer(pool=4)
+    scan.max_relocations = 0
+    rng = random.Random(8)
+    a = "ABCDABCD"
+    view = _view([a])
+    view.population[0] = Record(a, 1, 0.5)
+    for _ in range(40):  # every child scores the same: all sites free, then every move tried
+        out = scan.propose(view, 20, rng)
+        if not out:
+            break
+        scan.learn([_scored(p.key, 0.5, a) for p in out])
+    assert scan.propose(view, 20, rng) == []  # plateau exhausted: idle
+    better = "DBCDABCD"
+    view2 = _view([better, a])
+    view2.population[0] = Record(better, 2, 0.9)
+    assert scan.propose(view2, 5, rng)  # a better value appeared: a new scan starts
+    assert scan._target == better

@@ -32,6 +32,10 @@ def build_proposers(config: Any, objective: Any, weights: Mapping[str, float]) -
             from sciReason.agents.proposers.protein import BlockProposer
 
             out[name] = BlockProposer(repair=getattr(config, "sequence_repair", 0.5))
+        elif name == "scan":
+            from sciReason.agents.proposers.protein import ScanProposer
+
+            out[name] = ScanProposer()
         elif name == "model":
             from sciReason.agents.proposers.model import ModelProposer
             from sciReason.client import Client

@@ -31,6 +31,8 @@ class CampaignView:
         benchmark_mode: when True, prompts must not name the target.
         constraint: sequence campaigns: the :class:`~sciReason.agents.feasibility.TransitionModel`
             (declared by the user, or learned from infeasible results); None for molecules.
+        sites: sequence campaigns: the :class:`~sciReason.agents.sites.SiteModel` (sites whose edits
+            lowered the value before), or None.
     """
 
     objective: Any
@@ -40,6 +42,7 @@ class CampaignView:
     round: int = 0
     benchmark_mode: bool = False
     constraint: Any = None
+    sites: Any = None
 
 
 @runtime_checkable

@@ -121,6 +121,31 @@ def _n_edits(rng: random.Random, base_cap: int, p_more: float, intensity: int, l
     return k
 
 
+def _explore(intensity: int) -> float:
+    """Chance to edit a site known to be essential: 0.1, doubling with each stagnation level."""
+    return min(1.0, 0.1 * 2**intensity)
+
+
+def _free_positions(parent: str, k: int, rng: random.Random, sites: Any, explore: float = 0.1) -> list[int]:
+    """``k`` distinct positions, avoiding sites the campaign found essential for this parent's letters
+    (each is still picked with a small ``explore`` chance, so its status can be re-tested)."""
+    n = len(parent)
+    if sites is None:
+        return rng.sample(range(n), min(k, n))
+    pool = [i for i in range(n) if not sites.essential(i, parent[i]) or rng.random() < explore]
+    if len(pool) < k:
+        pool = list(range(n))
+    return rng.sample(pool, min(k, len(pool)))
+
+
+def _free_start(parent: str, w: int, rng: random.Random, sites: Any, tries: int = 4) -> int:
+    """A window start for overwriting ``w`` positions, preferring windows without essential sites."""
+    starts = [rng.randrange(0, len(parent) - w + 1) for _ in range(tries if sites is not None else 1)]
+    if sites is None:
+        return starts[0]
+    return min(starts, key=lambda t: sum(sites.essential(i, parent[i]) for i in range(t, t + w)))
+
+
 def _hamming(a: str, b: str) -> int:
     return sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b))
 
@@ -155,6 +180,7 @@ class _SequenceProposer:
             "length": fixed_length(view.objective),
             "pool": [r.key for r in view.population],
             "rate": float(view.knobs.get("mutation_rate", 0.1)),
+            "sites": getattr(view, "sites", None),
         }
         out: list[Proposal] = []
         seen: set[str] = set()
@@ -195,7 +221,7 @@ class PointMutationProposer(_SequenceProposer):
     def _child(self, parent: str, view: CampaignView, rng: random.Random, ctx: dict[str, Any]) -> str | None:
         child = list(parent)
         k = _n_edits(rng, self.max_mutations, ctx["rate"] * 3, ctx["intensity"], len(child))
-        positions = rng.sample(range(len(child)), k)
+        positions = _free_positions(parent, k, rng, ctx["sites"], _explore(ctx["intensity"]))
         _substitute(child, positions, rng, ctx["alphabet"], ctx["constraint"], self.repair)
         return "".join(child)
 
@@ -274,7 +300,7 @@ class BlockProposer(_SequenceProposer):
         w = min(self._width(rng, ctx, len(parent)), len(donor), len(parent))
         s = rng.randrange(0, len(donor) - w + 1)
         same_place = op == "transplant" and rng.random() < 0.5
-        t = s if same_place and s + w <= len(parent) else rng.randrange(0, len(parent) - w + 1)
+        t = s if same_place and s + w <= len(parent) else _free_start(parent, w, rng, ctx["sites"])
         return parent[:t] + donor[s : s + w] + parent[t + w :]
 
     def _shift(self, parent: str, rng: random.Random, ctx: dict[str, Any]) -> str:
@@ -301,10 +327,267 @@ class BlockProposer(_SequenceProposer):
 
     def _rewrite(self, parent: str, rng: random.Random, ctx: dict[str, Any]) -> str:
         w = min(self._width(rng, ctx, len(parent)), len(parent))
-        t = rng.randrange(0, len(parent) - w + 1)
+        t = _free_start(parent, w, rng, ctx["sites"])
         chars = list(parent)
         for pos in range(t, t + w):
             left = chars[pos - 1] if pos > 0 else None
             right = chars[pos + 1] if pos == t + w - 1 and pos + 1 < len(chars) else None
             chars[pos] = _letter(rng, ctx["alphabet"], ctx["constraint"], left, right)
         return "".join(chars)
+
+
+class ScanProposer:
+    """Site scan and pooled substitutions on the incumbent (deep-mutational-scanning style).
+
+    When only one or two of the ``L * (v - 1)`` single substitutions of a sequence still improve it,
+    random mutation needs hundreds of calls per step. This proposer works on one incumbent at a time (the
+    earliest record with the best value, so it stays put while the population drifts on a plateau):
+
+    1. **knock-out scan**: each site once, with a letter that fits its neighbours; a lower value marks the
+       site *essential*, an equal value *free*;
+    2. **pooled substitutions**: children that change ``pool`` free sites at once, each to a letter not
+       yet tried there. An unchanged value rules out every one of those (site, letter) moves in one call;
+       a higher value is a new incumbent. Moves of a pool that came back worse or infeasible are tried
+       again in other pools. Letters must form known-allowed pairs with their neighbours when the
+       campaign has learned a transition constraint.
+
+    When every move on free sites has been tried, the incumbent is a local optimum for single
+    substitutions: the scan then waits for a better value (``plateau_scans=True`` scans the other
+    members of the plateau instead), leaving the calls to the proposers that make the multi-site moves a
+    plateau needs (block edits, crossover).
+    """
+
+    name = "scan"
+    screen_exempt = True  # knock-outs hit essential sites on purpose: the engine's site screen skips them
+
+    def __init__(self, pool: int = 6, plateau_scans: bool = False) -> None:
+        self.pool = pool
+        self.plateau_scans = plateau_scans
+        self.made = 0
+        self._target: str | None = None
+        self._value = 0.0
+        self._knockouts: list[int] = []
+        self._status: dict[int, str] = {}  # site -> "essential" | "free"
+        self._moves: list[tuple[int, str]] = []
+        self._tried: set[tuple[int, str]] = set()
+        self._pending: dict[str, tuple[str, list[tuple[int, str]]]] = {}  # child -> (kind, moves)
+        self._scanned: set[str] = set()
+        self._built = False  # the pooled moves of the current incumbent have been listed
+        self.max_relocations = 4
+        self._relocations = 0  # relocation children made on the current plateau
+        self._relocating = False
+        self._next: str | None = None  # a neutral relocation child to scan next
+        self._ko_value: dict[int, float] = {}
+        self.relocated = 0
+
+    # --- incumbent --------------------------------------------------------------------------------------
+    def _pick_target(self, view: CampaignView, rng: random.Random) -> None:
+        pop = view.population
+        if not pop:
+            return
+        best = max(r.score for r in pop)
+        top = sorted((r for r in pop if r.score >= best), key=lambda r: r.call_index)
+        # keep the incumbent while nothing better exists (on a plateau the newest-first population may
+        # no longer hold it) and its scan still has work
+        work = self._knockouts or self._moves or not self._built
+        if self._target is not None and self._value >= best - 1e-12 and work:
+            return
+        if self._target is not None and self._value >= best - 1e-12 and self._next is not None:
+            key, self._next = self._next, None
+            self._start(key, self._value, rng)  # a neutral relocation of the weakest sites: scan it
+            return
+        if self._target is not None and self._value >= best - 1e-12 and not self.plateau_scans:
+            if self._relocations < self.max_relocations and not self._relocating:
+                self._relocating = True  # one relocation child of the exhausted incumbent first
+                return
+            if self._relocating:
+                return
+            self._target = None  # scanned out on this plateau: idle until a better value appears
+            return
+        if self._target is None and self._value >= best - 1e-12 and not self.plateau_scans:
+            return
+        for rec in top + sorted(pop, key=lambda r: (-r.score, -r.call_index)):
+            if rec.key not in self._scanned:
+                self._start(rec.key, rec.score, rng)
+                return
+        self._target = None
+
+    def _start(self, key: str, value: float, rng: random.Random) -> None:
+        if value > self._value + 1e-12 or self._target is None:
+            self._relocations = 0
+        self._target, self._value = key, value
+        self._ko_value = {}
+        self._scanned.add(key)
+        self._knockouts = list(range(len(key)))
+        rng.shuffle(self._knockouts)
+        self._status, self._moves, self._tried, self._pending = {}, [], set(), {}
+        self._built = False
+
+    def _relocation(self, target: str, rng: random.Random) -> str | None:
+        """A copy of the weakest essential sites (lowest knock-out value: in a product of factors, the
+        least complete factor) with one site of margin, pasted over a run of free sites elsewhere; the
+        original stays, so the child should score the same, and a scan of it may complete the copy
+        where the original had no room."""
+        essential = {i: v for i, v in self._ko_value.items() if self._status.get(i) == "essential"}
+        if len(essential) < 2:
+            return None
+        low = min(essential.values())
+        weak = sorted(i for i, v in essential.items() if v <= low + 1e-12)
+        if len(weak) < 2:
+            return None
+        lo, hi = max(0, weak[0] - 1), min(len(target) - 1, weak[-1] + 1)
+        width = hi - lo + 1
+        free = {i for i, st in self._status.items() if st == "free"}
+        starts = [
+            t
+            for t in range(0, len(target) - width + 1)
+            if (t + width <= lo or t > hi) and all(i in free for i in range(t, t + width))
+        ]
+        if not starts:
+            return None
+        t = rng.choice(starts)
+        return target[:t] + target[lo : hi + 1] + target[t + width :]
+
+    def _fits(self, child: list[str], pos: int, letter: str, constraint: Any) -> bool:
+        """``letter`` at ``pos`` forms no known banned pair, and only known-allowed pairs when the
+        campaign has learned a constraint (pooled moves must not waste a call on infeasibility)."""
+        if constraint is None or not constraint.active:
+            return True
+        idx = constraint.index
+        for a, b in (
+            (child[pos - 1] if pos > 0 else None, letter),
+            (letter, child[pos + 1] if pos + 1 < len(child) else None),
+        ):
+            if a is None or b is None:
+                continue
+            if a not in idx or b not in idx or not constraint.allowed[idx[a], idx[b]]:
+                return False
+        return True
+
+    # --- proposals --------------------------------------------------------------------------------------
+    def propose(self, view: CampaignView, n: int, rng: random.Random) -> list[Proposal]:
+        if n <= 0:
+            return []
+        for kind, moves in self._pending.values():  # proposed last round but not scored: queue again
+            if kind == "knockout":
+                self._knockouts.append(moves[0][0])
+            else:
+                self._moves.extend(moves)
+        self._pending.clear()
+        self._pick_target(view, rng)
+        target = self._target
+        if target is None:
+            return []
+        if self._relocating:
+            self._relocating = False
+            self._relocations += 1
+            child = self._relocation(target, rng)
+            out: list[Proposal] = []
+            if child is not None:
+                self._emit(list(child), "relocate", [], view, out)
+            return self._done(out)
+        alphabet = sequence_alphabet(view.objective)
+        constraint = getattr(view, "constraint", None)
+        out = []
+        while self._knockouts and len(out) < n:
+            pos = self._knockouts.pop()
+            child = list(target)
+            options = [a for a in alphabet if a != target[pos] and self._fits(child, pos, a, constraint)]
+            if not options:
+                options = (
+                    [
+                        a
+                        for a in constraint.may_follow(
+                            child[pos - 1] if pos > 0 else None,
+                            child[pos + 1] if pos + 1 < len(child) else None,
+                        )
+                        if a != target[pos]
+                    ]
+                    if constraint is not None
+                    else [a for a in alphabet if a != target[pos]]
+                )
+            if not options:
+                self._status[pos] = "essential"  # cannot be tested: leave it alone
+                continue
+            child[pos] = rng.choice(options)
+            self._emit(child, "knockout", [(pos, child[pos])], view, out)
+        if self._knockouts or len(out) >= n:
+            return self._done(out)
+        if not self._built and not self._pending:
+            free = [i for i, st in self._status.items() if st == "free"]
+            self._moves = [
+                (i, a) for i in free for a in alphabet if a != target[i] and (i, a) not in self._tried
+            ]
+            rng.shuffle(self._moves)
+            self._built = True
+        while self._moves and len(out) < n:
+            child = list(target)
+            used: set[int] = set()
+            picked: list[tuple[int, str]] = []
+            rest: list[tuple[int, str]] = []
+            for pos, letter in reversed(self._moves):
+                if len(picked) >= self.pool or pos in used or pos - 1 in used or pos + 1 in used:
+                    rest.append((pos, letter))
+                    continue
+                if not self._fits(child, pos, letter, constraint):
+                    rest.append((pos, letter))
+                    continue
+                child[pos] = letter
+                used.add(pos)
+                picked.append((pos, letter))
+            if not picked:
+                if self._moves:  # what is left never fits a pool: try the moves one by one
+                    pos, letter = self._moves.pop()
+                    child = list(target)
+                    child[pos] = letter
+                    self._emit(child, "pool", [(pos, letter)], view, out)
+                continue
+            self._moves = list(reversed(rest))
+            self._emit(child, "pool", picked, view, out)
+        return self._done(out)
+
+    def _emit(
+        self,
+        child: list[str],
+        kind: str,
+        moves: list[tuple[int, str]],
+        view: CampaignView,
+        out: list[Proposal],
+    ) -> None:
+        text = "".join(child)
+        if text in view.known or text in self._pending or not feasible(view, text):
+            if kind == "knockout" and text in view.known:
+                self._status.setdefault(moves[0][0], "free")  # unknown outcome: treat as testable
+            return
+        self._pending[text] = (kind, moves)
+        out.append(Proposal(text, self.name, (self._target,) if self._target else ()))
+
+    def _done(self, out: list[Proposal]) -> list[Proposal]:
+        self.made += len(out)
+        return out
+
+    def learn(self, records: Sequence[Record]) -> None:
+        for rec in records:
+            entry = self._pending.pop(rec.key, None)
+            if entry is None:
+                continue
+            kind, moves = entry
+            if not rec.feasible or rec.value is None:
+                if kind == "pool" and len(moves) > 1:
+                    self._moves.extend(moves)  # one of them made a banned pair: retry them elsewhere
+                elif kind == "knockout":
+                    self._status[moves[0][0]] = "free"
+                continue
+            worse = rec.score < self._value - 1e-12
+            if kind == "relocate":
+                if not worse:
+                    self._next = rec.key
+                    self.relocated += 1
+            elif kind == "knockout":
+                self._status[moves[0][0]] = "essential" if worse else "free"
+                self._ko_value[moves[0][0]] = rec.score
+                self._tried.add(moves[0])
+            elif worse and len(moves) > 1:
+                self._moves.extend(moves)  # a site was not as free as it looked: test the moves apart
+            else:
+                self._tried.update(moves)
