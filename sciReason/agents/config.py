@@ -20,7 +20,9 @@ __all__ = ["MOLECULE_PROPOSERS", "PROTEIN_PROPOSERS", "DesignConfig"]
 MOLECULE_PROPOSERS = ("graph_ga", "model", "rl")
 PROTEIN_PROPOSERS = ("point_mutation", "recombination", "block", "scan", "model")
 # 'auto' for sequence targets: the mix measured on the Ehrlich tuning instances (docs/benchmarks.md)
-SEQUENCE_AUTO = {"point_mutation": 1.0, "recombination": 1.0, "block": 1.0}
+SEQUENCE_AUTO = {"point_mutation": 1.0, "recombination": 1.0, "block": 2.0, "scan": 2.0}
+# defaults that differ for sequence targets when the field is not set explicitly (docs/benchmarks.md)
+SEQUENCE_DEFAULTS = {"population_size": 30, "surrogate": "none"}
 
 
 class DesignConfig(BaseModel):
@@ -40,11 +42,13 @@ class DesignConfig(BaseModel):
     proposers: list[str] = Field(
         default_factory=lambda: ["auto"],
         description="Proposers and optional weights, e.g. ['graph_ga'] or ['graph_ga:0.8', 'model:0.2']. "
-        "'auto' = graph_ga for molecules, point_mutation + recombination + block for sequences.",
+        "'auto' = graph_ga for molecules; point_mutation:1 + recombination:1 + block:2 + scan:2 for sequences.",
     )
     batch_size: int = Field(20, ge=1, description="Candidates scored per round.")
     population_size: int = Field(
-        100, ge=2, description="Parents kept between rounds (top-k or NSGA-II front)."
+        100,
+        ge=2,
+        description="Parents kept between rounds (top-k or NSGA-II front); 30 for sequences unless set.",
     )
     n_start: int | None = Field(
         None,
@@ -68,7 +72,9 @@ class DesignConfig(BaseModel):
     )
 
     surrogate: Literal["gp", "none"] = Field(
-        "gp", description="Screen offspring with a Tanimoto-kernel GP fitted on the campaign's own scores."
+        "gp",
+        description="Screen offspring with a Tanimoto-kernel GP fitted on the campaign's own scores "
+        "('none' for sequences unless set).",
     )
     oversample: int = Field(3, ge=1, description="Offspring generated per scored slot when screening.")
     ucb_beta: float = Field(0.5, ge=0.0, description="Exploration weight of the screen (mean + beta * std).")
@@ -206,6 +212,14 @@ class DesignConfig(BaseModel):
                 f"proposer weights {self.proposers} sum to 0; give at least one a positive weight"
             )
         return {n: w / total for n, w in weights.items()}
+
+    def for_domain(self, domain: str) -> DesignConfig:
+        """This config with the sequence defaults (``SEQUENCE_DEFAULTS``) applied to fields not set
+        explicitly, for a sequence target; unchanged for molecules."""
+        if domain == "molecule":
+            return self
+        update = {k: v for k, v in SEQUENCE_DEFAULTS.items() if k not in self.model_fields_set}
+        return self.model_copy(update=update) if update else self
 
     def start_size(self) -> int:
         """Start candidates scored in round 0: explicit, else min(500, max(10, budget // 10))."""

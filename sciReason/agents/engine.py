@@ -115,6 +115,7 @@ class Campaign:
             from sciReason.oracles import parse_target
 
             objective = parse_target(config.target)
+        config = config.for_domain(objective.domain)
         self.config, self.objective = config, objective
         self.domain = objective.domain
         self.multi = bool(getattr(objective, "multi_objective", False))

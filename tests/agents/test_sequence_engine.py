@@ -92,7 +92,7 @@ def test_campaign_stops_at_the_known_optimum_and_reports_it(tmp_path):
     assert summary["evals_to_optimum"] == first == on_disk["evals_to_optimum"] == on_disk["evals_to_best"]
     assert on_disk["stopped"] == "optimum" and on_disk["optimum"] == 1.0
     stats = on_disk["proposers"]
-    assert set(stats) == {"point_mutation", "recombination", "block"}
+    assert set(stats) == {"point_mutation", "recombination", "block", "scan"}
     for entry in stats.values():
         assert entry["scored"] <= entry["proposed"] and 0.0 <= entry["yield"] <= 1.0
         assert entry["failures"] == 0

@@ -365,7 +365,7 @@ class ScanProposer:
         self.plateau_scans = plateau_scans
         self.made = 0
         self._target: str | None = None
-        self._value = 0.0
+        self._value = -1.0
         self._knockouts: list[int] = []
         self._status: dict[int, str] = {}  # site -> "essential" | "free"
         self._moves: list[tuple[int, str]] = []
@@ -387,6 +387,8 @@ class ScanProposer:
             return
         best = max(r.score for r in pop)
         top = sorted((r for r in pop if r.score >= best), key=lambda r: r.call_index)
+        if best < self._value - 1e-12:  # the population restarted (a new epoch): start over with it
+            self._target, self._value, self._next, self._relocating = None, -1.0, None, False
         # keep the incumbent while nothing better exists (on a plateau the newest-first population may
         # no longer hold it) and its scan still has work
         work = self._knockouts or self._moves or not self._built
