@@ -142,6 +142,8 @@ class Campaign:
         }
         self.sites = SiteModel() if self.alphabet is not None and config.site_screen else None
         self._limits = [] if config.benchmark_mode else _declared_limits(objective)
+        length = getattr(objective, "length", None)
+        self._length = int(length) if self.alphabet is not None and isinstance(length, int) else None
         self.proposer_stats: dict[str, dict[str, Any]] = {
             name: {"rounds": 0, "proposed": 0, "failures": 0, "scored": 0, "kept": 0, "last_error": None}
             for name in self.proposers
@@ -317,6 +319,9 @@ class Campaign:
         keyed: dict[str, Proposal] = {}
         for p in raw:
             key = self.filter.key(p.key)
+            if key is not None and self._length is not None and len(key) != self._length:
+                self.filter.rejected["invalid"] += 1  # a fixed-length objective could not read it
+                key = None
             if key is None or key in self.records or key in keyed:
                 continue
             if self.constraint is not None and self.constraint.known_infeasible(key):

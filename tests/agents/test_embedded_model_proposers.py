@@ -44,3 +44,37 @@ def test_rl_proposer_with_the_embedded_tiny_prior(fast_config):
     made = _by_proposer(res.records, "rl")
     assert len(res.records) == 50 and len(made) >= 5
     assert camp.proposers["rl"].updates >= 2  # the prior was fine-tuned on the campaign's scores
+
+
+def test_model_proposer_designs_proteins_with_the_embedded_tiny_model(tmp_path):
+    from sciReason.agents.config import DesignConfig
+    from sciReason.agents.engine import Campaign
+
+    start = tmp_path / "parents.fasta"  # short parents: the 8M-parameter model copes with short prompts
+    start.write_text("".join(f">p{i}\nMKTAYIAKQRQISFVK{'DEKR'[i % 4] * (i + 1)}\n" for i in range(10)))
+    target = "protein:gravy<0, length=8..40"
+    cfg = DesignConfig(
+        target=target,
+        budget=40,
+        n_start=10,
+        start_from=str(start),
+        batch_size=10,
+        proposers=["point_mutation:0.5", "model:0.5"],
+        backend="tiny",
+        benchmark_mode=True,
+    )
+    camp = Campaign(cfg, store=MemoryStore(cfg.budget))
+    prompts: list[str] = []
+    client = camp.proposers["model"].client
+    original = client.generate
+
+    def spy(kind, **kw):
+        prompts.extend(kw["condition"])
+        return original(kind, **kw)
+
+    client.generate = spy
+    res = camp.run()
+    made = _by_proposer(res.records, "model")
+    assert len(res.records) == 40 and made, [r.proposer for r in res.records]
+    assert all(r.value is not None for r in made)  # valid protein sequences, scored like any other
+    assert prompts and all("gravy" not in p and "length" not in p for p in prompts)  # black box

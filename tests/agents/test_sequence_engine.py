@@ -160,3 +160,15 @@ def test_niching_keeps_population_members_apart():
     assert [r.key for r in kept] == ["ABBB", "AAAB"]  # BBBB and AABB are within 1 of ABBB
     filled = _niched(ranked, 3, 2)  # too few distinct ones: the best skipped record fills the gap
     assert [r.key for r in filled] == ["ABBB", "BBBB", "AAAB"]
+
+
+def test_sequence_defaults_apply_only_to_unset_fields_and_never_to_molecules():
+    mol = DesignConfig(target="pmo:qed")
+    assert mol.for_domain("molecule") is mol
+    seq = DesignConfig(target=TARGET).for_domain("any")
+    assert seq.population_size == 30 and seq.surrogate == "none"
+    mine = DesignConfig(target=TARGET, population_size=64, surrogate="gp").for_domain("any")
+    assert mine.population_size == 64 and mine.surrogate == "gp"
+    weights = DesignConfig(target=TARGET).proposer_weights("any")
+    assert set(weights) == {"point_mutation", "recombination", "block", "scan"}
+    assert DesignConfig(target="pmo:qed").proposer_weights("molecule") == {"graph_ga": 1.0}
