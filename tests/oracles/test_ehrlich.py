@@ -400,3 +400,52 @@ def test_allowed_letters_keep_feasibility() -> None:
         assert feasible == set(letters)
     with pytest.raises(InputError):
         obj.allowed_letters("AR", 0)
+
+
+@pytest.mark.parametrize(
+    ("v", "L", "c", "k", "q", "seed"),
+    [(32, 32, 4, 4, 4, 50494), (32, 128, 4, 4, 4, 7), (20, 24, 2, 4, 2, 101)],
+)
+def test_matches_installed_pytorch_holo(v: int, L: int, c: int, k: int, q: int, seed: int) -> None:
+    """The optional cross-check of ehrlich.md §7 against the real package (``pip install --no-deps
+    pytorch-holo==0.0.5`` plus the ``holo`` extra): construction, initial solution, optimum and values on
+    DMP samples, single-site mutants of the optimum (some infeasible) and random sequences."""
+    holo = pytest.importorskip("holo.test_functions.closed_form")
+    torch = pytest.importorskip("torch")
+    ref = holo.Ehrlich(num_states=v, dim=L, num_motifs=c, motif_length=k, quantization=q, random_seed=seed)
+    ours = Ehrlich(v, L, c, k, quantization=q, random_seed=seed)
+    assert [m.tolist() for m in ref.motifs] == ours.motifs.tolist()
+    assert [s.tolist() for s in ref.spacings] == ours.spacings.tolist()
+    assert np.array_equal((ref.transition_matrix > 0).numpy(), ours.transition_mask)
+    assert ref.initial_solution().tolist() == ours.initial_solution()[0].tolist()
+    assert ref.optimal_solution().tolist() == ours.optimal_solution().tolist()
+    rng = np.random.default_rng(seed)
+    opt = ours.optimal_solution()
+    mutants = np.repeat(opt[None, :], 60, axis=0)
+    mutants[np.arange(60), rng.integers(0, L, 60)] = rng.integers(0, v, 60)
+    batch = np.concatenate([ours.sample(60, seed=seed + 1), mutants, rng.integers(0, v, (20, L))])
+    expected = ref(torch.as_tensor(batch)).numpy().astype(np.float64)
+    got = ours.evaluate(batch)
+    assert np.isneginf(got).sum() > 0 and np.array_equal(np.isneginf(expected), np.isneginf(got))
+    assert np.array_equal(expected[np.isfinite(expected)], got[np.isfinite(got)])
+
+
+def test_alphabet_key_and_listing() -> None:
+    from sciReason.oracles import list_oracles, parse_target
+
+    obj = parse_target("ehrlich:L=8,c=2,k=2,v=4,seed=3,alphabet=ACGT")
+    assert obj.alphabet == "ACGT" and set(obj.initial_solution()[0]) <= set("ACGT")
+    assert obj.optimum == 1.0 and obj.score([obj.optimal_solution()])[0].value == 1.0
+    with pytest.raises(TargetSyntaxError, match="distinct letters"):
+        parse_target("ehrlich:L=8,c=2,k=2,v=4,alphabet=AC")
+    listing = {i.name: i.signature for i in list_oracles() if i.name == "ehrlich"}
+    assert "alphabet" in listing["ehrlich"] and "seed" in listing["ehrlich"] and "q=" in listing["ehrlich"]
+
+
+def test_infeasible_results_are_flagged() -> None:
+    obj = ehrlich_objective(32, 2, 4, seed=0)
+    opt = obj.optimal_solution()
+    bad = opt[:15] + obj.alphabet[4] + opt[16:]  # S4 of instance A: a banned pair
+    good, worse = obj.score([opt, bad])
+    assert good.feasible and good.value == 1.0
+    assert not worse.feasible and worse.value == 0.0 and worse.terms["ehrlich"] is None

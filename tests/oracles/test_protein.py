@@ -20,7 +20,7 @@ KYTE_DOOLITTLE = {
 def test_every_oracle_follows_the_contract() -> None:
     batch = [UBIQUITIN, "NGSA", "MKXA", "", None, "mk ta\n"]
     for name in PROTEIN_ORACLES:
-        args = {"motif": ("NG",), "composition": ("DE",)}.get(name, ())
+        args = {"motif": ("NG",), "composition": ("DE",), "maxdist": ("MKTA",)}.get(name, ())
         oracle = protein_oracle(name, *args)
         assert isinstance(oracle, Oracle) and oracle.domain == "protein"
         assert oracle.direction in ("maximize", "minimize") and oracle.description
@@ -117,7 +117,7 @@ def test_protein_mass_wins_inside_protein_targets() -> None:
 def test_contract_suite(name: str) -> None:
     from sciReason.testing.oracles import check_oracle
 
-    args = {"motif": ("N-{P}-[ST]-{P}",), "composition": ("charged",)}.get(name, ())
+    args = {"motif": ("N-{P}-[ST]-{P}",), "composition": ("charged",), "maxdist": ("MKTA",)}.get(name, ())
     oracle = protein_oracle(name, *args)
     invalid = ["", "MK*A", "MK1"] + (["MKXA", "BZ"] if oracle.standard_only else [])
     check_oracle(oracle, valid=[UBIQUITIN, "NGSANLTA", "w"], invalid=invalid)
@@ -129,3 +129,18 @@ def test_contract_suite_on_protein_target() -> None:
 
     objective = parse_target("protein:gravy<0, pi=6.0..8.0, instability<40, composition(DE)<0.3")
     check_objective(objective, valid=[UBIQUITIN, "NGSANLTA"], invalid=["", "MKX", "MK1"])
+
+
+def test_maxdist_is_a_cheap_hard_limit_and_rejects_non_sequences(tmp_path) -> None:
+    oracle = protein_oracle("maxdist", "MKTAYIAK")
+    assert oracle(["MKTAYIAK", "MKTAYIA", "AKTAYIAKK", "mktayiak"]) == [0.0, 1.0, 2.0, 0.0]
+    assert oracle.cheap and oracle.direction == "minimize"
+    fasta = tmp_path / "p.fasta"
+    fasta.write_text(">wt\nMKTA\nYIAK\n")
+    assert protein_oracle("maxdist", str(fasta))(["MKTAYIAK"]) == [0.0]
+    with pytest.raises(ValueError, match="needs a protein sequence"):
+        protein_oracle("maxdist", "not/a/file.fasta")
+    from sciReason.oracles import parse_target
+
+    obj = parse_target("protein:maxdist(MKTAYIAK)<=1")
+    assert obj(["MKTAYIAR", "MKTAYIRR"]) == [1.0, 0.0]  # one edit over the limit: 0, not a soft decay
