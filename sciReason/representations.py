@@ -93,6 +93,21 @@ def require_smiles(smiles: str) -> str:
     return canon
 
 
+@lru_cache(maxsize=200_000)
+def murcko_scaffold(smiles: str) -> str | None:
+    """Canonical Bemis-Murcko scaffold SMILES ('' for an acyclic molecule), or None if unparsable."""
+    mol = mol_from_smiles(smiles)
+    if mol is None:
+        return None
+    from rdkit import Chem
+    from rdkit.Chem.Scaffolds import MurckoScaffold
+
+    try:
+        return Chem.MolToSmiles(MurckoScaffold.GetScaffoldForMol(mol))
+    except Exception:  # RDKit cannot build a scaffold for a few exotic valences
+        return None
+
+
 def smiles_to_inchi(smiles: str) -> str | None:
     mol = mol_from_smiles(smiles)
     if mol is None:

@@ -138,6 +138,11 @@ class Campaign:
             self.population = select_population(
                 list(self.records.values()), self.config.population_size, self.multi
             )
+            ordered = sorted(self.records.values(), key=lambda r: r.call_index)
+            for proposer in self.proposers.values():
+                resume = getattr(proposer, "resume", None)  # learned proposers rebuild their state
+                if resume is not None:
+                    resume(ordered)
             logger.info("resumed %d records (%d orphan claims adopted)", len(self.records), len(orphans))
 
     @property
