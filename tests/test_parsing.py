@@ -138,8 +138,9 @@ def test_gue_and_peer_sentences() -> None:
     assert p("cpd-prom_core_all", "Analysis... The prediction result is positive.").parsed.value is True
     assert p("tf-h-0", "the prediction result is Negative").parsed.value is False
     assert p("solubility", "Long answer. The answer is No").parsed.value is False
-    # 'incorrect' must not count as yes (the reference matched substrings)
-    assert not p("stability", "That would be incorrect to say").parsed.valid
+    # 'incorrect' is the reference's negative keyword; it must not count as yes (the reference matched the
+    # positive keyword 'correct' as a substring first)
+    assert p("stability", "That would be incorrect to say").parsed.value is False
 
 
 def test_yes_no_maybe_and_choice() -> None:
