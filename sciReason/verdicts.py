@@ -39,12 +39,13 @@ class Vocabulary:
 
     Attributes:
         words: label -> the bare verdict words used by layers 1-3 ("yes", "negative", ...).
-        keywords: label -> the reference's keyword regexes (layer 4), matched case-insensitively with word
-            boundaries added around each one.
+        keywords: label -> the reference's keyword phrases (layer 4), matched case-insensitively as whole
+            words.
         order: label precedence in layer 4 when several labels occur (the reference's order).
         last_wins: layer 4 takes the last keyword instead of the precedence order.
         extension: label -> extra keyword regexes (layer 5).
         dont_know: phrases that mean "cannot tell" (checked after layer 4 finds nothing).
+        Extension entries are regexes; keyword and dont_know entries are plain phrases.
         negated: label -> the label a negated keyword counts as (empty: no negation handling).
     """
 
@@ -58,15 +59,18 @@ class Vocabulary:
 
 
 _DONT_KNOW = (
-    r"i don'?t know",
-    r"i do not know",
-    r"unknown",
-    r"unsure",
-    r"uncertain",
-    r"not sure",
-    r"cannot (?:be )?determined?",
-    r"can'?t (?:be )?determined?",
-    r"not applicable",
+    "i don't know",
+    "i dont know",
+    "i do not know",
+    "unknown",
+    "unsure",
+    "uncertain",
+    "not sure",
+    "cannot determine",
+    "cannot be determined",
+    "can't determine",
+    "can't be determined",
+    "not applicable",
 )
 
 # Idioms whose negator does not negate the verdict ("no doubt it binds").
@@ -88,6 +92,13 @@ def _bounded(pattern: str) -> str:
     return rf"(?<![\w'-])(?:{pattern})(?![\w'])"
 
 
+def _phrase(phrase: str) -> str:
+    """A keyword phrase as a regex; a trailing space (the reference's ``"contains "``) means "followed by
+    one space and a word"."""
+    core = re.escape(phrase.rstrip(" "))
+    return _bounded(core + (r"(?=\s\w)" if phrase.endswith(" ") else ""))
+
+
 @dataclass(frozen=True)
 class _Hit:
     label: str
@@ -106,11 +117,13 @@ def _negated(text: str, start: int, end: int) -> bool:
     return re.match(r"\s+not\b", text[end:], re.I) is not None
 
 
-def _hits(text: str, table: Mapping[str, tuple[str, ...]], vocab: Vocabulary) -> list[_Hit]:
+def _hits(
+    text: str, table: Mapping[str, tuple[str, ...]], vocab: Vocabulary, regex: bool = False
+) -> list[_Hit]:
     hits: list[_Hit] = []
     for label, patterns in table.items():
         for pat in patterns:
-            for m in re.finditer(_bounded(pat), text, re.I):
+            for m in re.finditer(_bounded(pat) if regex else _phrase(pat), text, re.I):
                 own_negator = any(_NEGATOR.fullmatch(w) for w in m.group(0).split())
                 lab = label
                 if vocab.negated and not own_negator and _negated(text, m.start(), m.end()):
@@ -171,9 +184,9 @@ def _layers(text: str, vocab: Vocabulary) -> Verdict:
     label = _decide(_hits(text, vocab.keywords, vocab), vocab)
     if label:
         return Verdict(label, layer="keywords")
-    if any(re.search(_bounded(p), text, re.I) for p in vocab.dont_know):
+    if any(re.search(_phrase(p), text, re.I) for p in vocab.dont_know):
         return Verdict(None, "the model says it does not know", layer="dont_know")
-    label = _decide(_hits(text, vocab.extension, vocab), vocab) if vocab.extension else None
+    label = _decide(_hits(text, vocab.extension, vocab, regex=True), vocab) if vocab.extension else None
     if label:
         return Verdict(label, layer="extension")
     return Verdict(None, "no clear verdict in answer")
@@ -259,7 +272,7 @@ BIO = Vocabulary(
             "has been identified",
             "shows",
             "has identified",
-            r"contains(?=\s+\w)",
+            "contains ",
             "exhibits evidence",
             "is plausible",
             "contains identifiable",
@@ -299,7 +312,7 @@ BIO = Vocabulary(
         ),
         "no": ("false", "lack", "absent", "doesn'?t", "isn'?t", "won'?t", "cannot"),
     },
-    dont_know=(r"don'?t know", "unknown", "unsure", "uncertain", "not applicable"),
+    dont_know=("don't know", "unknown", "unsure", "uncertain", "not applicable", "cannot confirm"),
 )
 
 # GUE promoter / transcription-factor tasks: "The prediction result is ..." (layer 1), else the
