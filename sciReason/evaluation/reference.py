@@ -140,6 +140,8 @@ def _smol(spec: Any, text: str) -> ReferenceReading:
     if spec.parser == "boolean":
         word = pred.strip().lower()
         return _read({"yes": True, "no": False}.get(word))
+    if spec.parser == "formula":  # the reference's formula check rejects anything but letters/digits/charge
+        return _read(pred if _smol_formula_counts(pred) is not None else None)
     return _read(pred)
 
 

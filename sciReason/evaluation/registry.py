@@ -97,7 +97,7 @@ _SPECS = [
         stats.mae_x1000,
         higher=False,
         comparable=False,
-        note=_FAIL_REG + "; the reference reads an unparsed answer as 0",
+        note=_FAIL_REG + " (the reference reads a reply without a number as 0)",
         unit="error",
     ),
     _m(
@@ -163,10 +163,10 @@ _SPECS = [
     _m(
         "spearman",
         stats.spearman,
-        comparable=False,
         unit="correlation",
         note=_FAIL_CORR
-        + "; answers above the task's max_pred count as unparsed (reference drops them silently)",
+        + "; answers above the task's max_pred count as unparsed (the reference drops them from the "
+        "correlation but not from the coverage: details.reference_value)",
     ),
     _m("sirna_mixed_score", stats.sirna_mixed_score, note="reference mixed score times coverage"),
     _m(
@@ -299,6 +299,7 @@ _SPECS = [
 ]
 
 _FAILURE_ONLY = (
+    "mae_x1000",
     "maccs_fts",
     "morgan_count_fts",
     "rmse",

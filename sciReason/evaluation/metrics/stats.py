@@ -201,7 +201,20 @@ def pearson_r2_mean(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResu
 
 
 def spearman(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
-    return _scaled_corr(items, ctx, "spearman", "spearman")
+    """Spearman rho over parsed pairs times coverage; an answer above ``max_pred`` counts as unparsed.
+
+    ``details["reference_value"]``: the reference's rule, which drops such answers from the correlation
+    but still counts them as valid in the coverage factor (equal unless an answer exceeds ``max_pred``).
+    """
+    res = _scaled_corr(items, ctx, "spearman", "spearman")
+    max_pred = ctx.params.get("max_pred")
+    if max_pred is not None and res.value is not None:
+        preds, golds, _ = _pairs(items)
+        parsed = [(p, g) for p, g in zip(preds, golds, strict=False) if p is not None]
+        kept = [(p, g) for p, g in parsed if p <= max_pred]
+        r = _corr([p for p, _ in kept], [g for _, g in kept], "spearman") if kept else None
+        res.details["reference_value"] = (r or 0.0) * len(parsed) / len(golds) if golds else None
+    return res
 
 
 def sirna_mixed_score(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
