@@ -169,9 +169,16 @@ def _explicit(text: str, vocab: Vocabulary) -> str | None:
 
 
 def _leading(text: str, vocab: Vocabulary) -> str | None:
+    """A verdict word opening the reply. Only "yes"/"no" may run on into the sentence ("No binding site
+    ..."); "Positive regulatory elements are absent" does not open with a verdict."""
     alt, lookup = _word_pattern(vocab)
     m = re.match(rf"[\W_]*({alt})\b(?![\w'-])", text, re.I)
-    return lookup[m.group(1).lower()] if m else None
+    if not m:
+        return None
+    word = m.group(1).lower()
+    if word not in ("yes", "no") and not re.match(r"\s*(?:[.,;:!?)\-\u2013\u2014]|$)", text[m.end() :]):
+        return None
+    return lookup[word]
 
 
 def _layers(text: str, vocab: Vocabulary) -> Verdict:

@@ -26,6 +26,13 @@ def test_layers(text, vocab, label, layer) -> None:
     assert (v.label, v.layer) == (label, layer)
 
 
+def test_an_opening_adjective_is_not_a_verdict() -> None:
+    # "Positive regulatory elements" is not the verdict "Positive."; the keyword rule decides (absent)
+    assert read_verdict("Positive regulatory elements are absent.", BIO).label == "no"
+    assert read_verdict("Positive.", BIO).layer == "leading"
+    assert read_verdict("No binding site is present.", BIO).label == "no"
+
+
 def test_idioms_do_not_negate() -> None:
     assert read_verdict("No doubt, the antibody binds.", BIO).label == "yes"
     assert read_verdict("Without any doubt it shows binding.", BIO).label == "yes"
