@@ -86,9 +86,9 @@ def test_http_surface(local_backend: LocalBackend) -> None:
         (
             "POST",
             "/v1/chat/completions",
-            {"messages": [{"role": "user", "content": "x"}], "stream": True},
+            {"messages": [{"role": "user", "content": "x"}], "stream": "false"},
             400,
-            "stream",
+            "stream must be true or false",
         ),
         (
             "POST",
@@ -200,7 +200,9 @@ def test_backend_errors_map_to_http_status_and_retry_policy(local_backend: Local
         out = remote.complete([ask("C" * 9000, max_tokens=2), ask("fine", max_tokens=2)])
         assert isinstance(out[0], BackendHTTPError) and out[0].status_code == 400 and "context" in str(out[0])
         assert isinstance(out[1], ChatResponse)
-        assert httpx.get(url[:-3] + "/health").json()["received"] == 2  # the 400 was not retried
+        health = httpx.get(url[:-3] + "/health").json()
+        # refused at tokenizing (before the queue), and not retried
+        assert health["rejected"] == 1 and health["received"] == 1
     with InProcessServer(Broken()) as url:
         remote = RemoteBackend(url, dialect="scireason", model="m", max_retries=2, backoff=(0.01, 0.02))
         out = remote.complete([ask()])
