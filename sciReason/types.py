@@ -86,6 +86,7 @@ class Delta:
     text: str = ""
     reasoning: str = ""
     finish_reason: FinishReason | None = None
+    attempt: int = 0  # set by Client.stream: resampling an invalid answer streams a new attempt
 
 
 @dataclass(frozen=True)
