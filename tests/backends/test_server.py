@@ -234,3 +234,46 @@ def test_server_error_value_is_a_backend_error_in_its_slot(local_backend: LocalB
     with InProcessServer(local_backend) as url:
         out = RemoteBackend(url).complete([ask(n=0), ask("ok", max_tokens=2)])
     assert isinstance(out[0], BackendError) and isinstance(out[1], ChatResponse)
+
+
+def test_full_queue_answers_503_with_retry_after(local_backend: LocalBackend) -> None:
+    gated = Gated(local_backend)
+    body = {"messages": [{"role": "user", "content": "q"}], "max_tokens": 2}
+    with InProcessServer(gated, batch_wait=0.0, max_batch_size=1, max_queue=2) as url:
+        box: list[int] = []
+        senders = [
+            threading.Thread(target=lambda: box.append(httpx.post(url + "/chat/completions", json=body, timeout=120).status_code))
+            for _ in range(3)
+        ]  # fmt: skip
+        senders[0].start()
+        gated.entered.wait(60)  # one request generating
+        for t in senders[1:]:
+            t.start()
+        wait_until(lambda: _queued(url) == 2, "two requests to queue")
+        busy = httpx.post(url + "/chat/completions", json=body)
+        assert busy.status_code == 503 and 1 <= int(busy.headers["retry-after"]) <= 60
+        assert "limit 2" in busy.json()["error"]["message"]
+        gated.gate.set()
+        for t in senders:
+            t.join(120)
+    assert box == [200, 200, 200]
+
+
+def test_request_timeout_answers_504_and_drops_the_request(local_backend: LocalBackend) -> None:
+    gated = Gated(local_backend)
+    with InProcessServer(gated, batch_wait=0.0, request_timeout=1.0) as url:
+        first = threading.Thread(
+            target=lambda: httpx.post(url + "/chat/completions", json={"messages": [{"role": "user", "content": "a"}]}, timeout=120)
+        )  # fmt: skip
+        first.start()
+        gated.entered.wait(60)
+        late = httpx.post(
+            url + "/chat/completions", json={"messages": [{"role": "user", "content": "b"}]}, timeout=120
+        )
+        assert late.status_code == 504 and "--request-timeout" in late.json()["error"]["message"]
+        gated.gate.set()
+        first.join(120)
+        wait_until(
+            lambda: httpx.get(url[:-3] + "/health").json()["cancelled"] == 1, "the late request to be dropped"
+        )
+        assert gated.batches == [1]  # the timed-out request never reached the backend
