@@ -189,14 +189,7 @@ class RemoteBackend(BackendBase):
         if not reqs:
             return []
         client, sem = self._async_state()
-        if self.dialect is None or self.model is None:
-            try:
-                resp = await client.get(
-                    f"{self.base_url}/models", headers=self._headers, timeout=min(self._read_timeout(), 10.0)
-                )
-                self._apply_probe(resp)
-            except httpx.HTTPError as exc:
-                self._probe_failed(exc)
+        await self._probe_async(client)
         plan = self._plan_first(reqs)
         first = await asyncio.gather(*(self._call_async(client, sem, b) for _, b in plan))
         parts, errors = self._collect(reqs, plan, first)
@@ -205,6 +198,17 @@ class RemoteBackend(BackendBase):
             more = await asyncio.gather(*(self._call_async(client, sem, b) for _, b in extra))
             self._collect(reqs, extra, more, parts, errors)
         return self._finish(reqs, parts, errors)
+
+    async def _probe_async(self, client: httpx.AsyncClient) -> None:
+        if self.dialect is not None and self.model is not None:
+            return
+        try:
+            resp = await client.get(
+                f"{self.base_url}/models", headers=self._headers, timeout=min(self._read_timeout(), 10.0)
+            )
+            self._apply_probe(resp)
+        except httpx.HTTPError as exc:
+            self._probe_failed(exc)
 
     def _async_state(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
         loop = asyncio.get_running_loop()
@@ -301,14 +305,7 @@ class RemoteBackend(BackendBase):
         from httpx_sse import EventSource
 
         client, _sem = self._async_state()
-        if self.dialect is None or self.model is None:
-            try:
-                resp = await client.get(
-                    f"{self.base_url}/models", headers=self._headers, timeout=min(self._read_timeout(), 10.0)
-                )
-                self._apply_probe(resp)
-            except httpx.HTTPError as exc:
-                self._probe_failed(exc)
+        await self._probe_async(client)
         try:
             body = self._stream_body(request)
         except BackendError as exc:

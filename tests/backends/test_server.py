@@ -277,3 +277,20 @@ def test_request_timeout_answers_504_and_drops_the_request(local_backend: LocalB
             lambda: httpx.get(url[:-3] + "/health").json()["cancelled"] == 1, "the late request to be dropped"
         )
         assert gated.batches == [1]  # the timed-out request never reached the backend
+
+
+def test_connections_have_tcp_nodelay() -> None:
+    """Regression: a listening socket made without proto=IPPROTO_TCP left Nagle on (asyncio only sets
+    TCP_NODELAY on sockets whose proto says TCP): every response waited ~40 ms for a delayed ACK."""
+    import socket
+
+    from sciReason.backends import ScriptedBackend
+
+    helper = InProcessServer(ScriptedBackend("ok"))
+    with helper as url, httpx.Client() as http:
+        assert http.get(url[:-3] + "/health").status_code == 200  # keeps the connection open
+        connections = list(helper.server._uvicorn.server_state.connections)
+        assert connections
+        for conn in connections:
+            sock = conn.transport.get_extra_info("socket")
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
