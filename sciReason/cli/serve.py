@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
 
         Concurrent requests are batched into one generate call. Set SCIREASON_SERVE_API_KEY to require
         a bearer token on /v1 routes. For high-throughput production serving of large models use vLLM or
-        SGLang (paged attention, continuous batching). Needs the serve extra: pip install "scireason[serve]".
+        SGLang (paged attention, continuous batching). Needs the serve extra: pip install "scireason\\[serve]".
         """
         with cli_errors():
             flags = {"model": model, "host": host, "port": port, "served_model_name": served_model_name,
