@@ -28,6 +28,7 @@ from sciReason.errors import (
 )
 from sciReason.results import Candidate, TaskResult
 from sciReason.tasks import TASKS, Decoding, TaskSpec, find_task, get_task, list_tasks
+from sciReason.types import Delta
 
 __version__ = "0.1.0"
 
@@ -39,6 +40,7 @@ __all__ = [
     "Client",
     "ConfigError",
     "Decoding",
+    "Delta",
     "InputError",
     "InvalidSequenceError",
     "ItemError",

@@ -8,17 +8,18 @@ and every good item keeps its result.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from sciReason.backends.base import Backend, BackendResult, acomplete
+from sciReason.backends.base import Backend, BackendResult, acomplete, astream, stream
 from sciReason.errors import BackendError, InputError, ItemError, SciReasonError
 from sciReason.parsing import parse_answer
 from sciReason.prompts import Sampling, build_request, validate_input
 from sciReason.results import Candidate, TaskResult, UsageInfo
 from sciReason.tasks import TaskSpec, find_task, get_task
-from sciReason.types import ChatRequest, ChatResponse
+from sciReason.types import ChatRequest, ChatResponse, Delta
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,22 @@ class _Base:
             return spec
         return find_task(family, **keywords)
 
+    def _stream_state(self, task: str | TaskSpec, x: Any, overrides: dict[str, Any]) -> _Run:
+        if _is_batch(x):
+            raise InputError("stream() takes one input; use run() or a task function for a list")
+        state = self._prepare(task, [x], overrides)
+        bad = state.outcomes[0]
+        if isinstance(bad, ItemError):
+            raise _reraise(bad)
+        return state
+
+    @staticmethod
+    def _stream_end(state: _Run) -> TaskResult:
+        out = state.results()[0]
+        if isinstance(out, ItemError):
+            raise _reraise(out)
+        return out
+
     def close(self) -> None:
         if self._backend is not None:
             self._backend.close()
@@ -224,6 +241,34 @@ class Client(_Base):
             state.absorb(attempt, responses)
             attempt += 1
         return state.results()
+
+    def stream(self, task: str | TaskSpec, x: Any, **overrides: Any) -> Iterator[Delta | TaskResult]:
+        """Run ``task`` on one input, yielding :class:`~sciReason.types.Delta` values as the model writes
+        (token by token on local weights, server-sent events from a server), then the parsed, validated
+        :class:`TaskResult` as the last item.
+
+        A resampled attempt (``max_attempts`` > 1 and an invalid answer) streams again with
+        ``Delta.attempt`` counting up. Bad input raises before any model call; a failed call raises its
+        error after the deltas it produced.
+
+        >>> from sciReason.backends import ScriptedBackend
+        >>> events = list(Client(ScriptedBackend("<IUPAC> ethanol </IUPAC>")).stream(
+        ...     "smol_name_conversion-s2i", "CCO"))
+        >>> events[0].text, events[-1].value
+        ('<IUPAC> ethanol </IUPAC>', 'ethanol')
+        """
+        state = self._stream_state(task, x, overrides)
+        attempt = 0
+        while state.pending:
+            final: Any = None
+            for item in stream(self.backend, state.requests(attempt)[0]):
+                if isinstance(item, Delta):
+                    yield dataclasses.replace(item, attempt=attempt)
+                else:
+                    final = item
+            state.absorb(attempt, [final])
+            attempt += 1
+        yield self._stream_end(state)
 
     def _one_or_many(self, spec: TaskSpec, x: Any, overrides: dict[str, Any]) -> Any:
         if _is_batch(x):
@@ -292,6 +337,23 @@ class AsyncClient(_Base):
             state.absorb(attempt, responses)
             attempt += 1
         return state.results()
+
+    async def stream(
+        self, task: str | TaskSpec, x: Any, **overrides: Any
+    ) -> AsyncIterator[Delta | TaskResult]:
+        """Async :meth:`Client.stream` (``async for event in client.stream(...)``)."""
+        state = self._stream_state(task, x, overrides)
+        attempt = 0
+        while state.pending:
+            final: Any = None
+            async for item in astream(self.backend, state.requests(attempt)[0]):
+                if isinstance(item, Delta):
+                    yield dataclasses.replace(item, attempt=attempt)
+                else:
+                    final = item
+            state.absorb(attempt, [final])
+            attempt += 1
+        yield self._stream_end(state)
 
     async def _one_or_many(self, spec: TaskSpec, x: Any, overrides: dict[str, Any]) -> Any:
         if _is_batch(x):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from sciReason.errors import BackendError
-from sciReason.types import ChatRequest, ChatResponse
+from sciReason.types import ChatRequest, ChatResponse, Delta
 
 BackendResult = ChatResponse | BackendError
 
@@ -35,6 +35,48 @@ async def acomplete(backend: Backend, requests: Sequence[ChatRequest]) -> list[B
     if native is not None:
         return await native(requests)
     return await asyncio.to_thread(backend.complete, list(requests))
+
+
+StreamItem = Delta | ChatResponse | BackendError
+
+
+def stream(backend: Backend, request: ChatRequest) -> Iterator[StreamItem]:
+    """Stream one request: :class:`Delta` values, then its :class:`ChatResponse` or error value.
+
+    Uses the backend's own ``stream`` (``LocalBackend``: token by token; ``RemoteBackend``: server-sent
+    events); any other backend completes the request and yields each choice as one delta.
+    """
+    native = getattr(backend, "stream", None)
+    if native is not None:
+        yield from native(request)
+        return
+    result = backend.complete([request])[0]
+    if isinstance(result, ChatResponse):
+        for i, c in enumerate(result.choices):
+            yield Delta(index=i, text=c.text, reasoning=c.reasoning or "", finish_reason=c.finish_reason)
+    yield result
+
+
+async def astream(backend: Backend, request: ChatRequest) -> AsyncIterator[StreamItem]:
+    """Async :func:`stream`: the backend's own ``astream`` when it has one, else :func:`stream` stepped in
+    a worker thread (closing early closes it, which stops a local generation)."""
+    import asyncio
+
+    native = getattr(backend, "astream", None)
+    if native is not None:
+        async for item in native(request):
+            yield item
+        return
+    items = stream(backend, request)
+    end = object()
+    try:
+        while True:
+            item = await asyncio.to_thread(next, items, end)
+            if item is end:
+                return
+            yield item
+    finally:
+        await asyncio.to_thread(items.close)
 
 
 class BackendBase:

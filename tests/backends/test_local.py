@@ -156,10 +156,10 @@ def test_bad_items_are_values_and_neighbours_survive(local_backend: LocalBackend
 def test_generation_failure_is_isolated(local_backend: LocalBackend, monkeypatch: pytest.MonkeyPatch) -> None:
     real = local_backend._generate
 
-    def flaky(reqs, prompts):  # noqa: ANN001, ANN202 - fails whenever the poisoned prompt is in the batch
+    def flaky(reqs, *args):  # noqa: ANN001, ANN002, ANN202 - fails whenever the poisoned prompt is in the batch
         if any("poison" in r.messages[-1].content for r in reqs):
             raise RuntimeError("CUDA out of memory (simulated)")
-        return real(reqs, prompts)
+        return real(reqs, *args)
 
     monkeypatch.setattr(local_backend, "_generate", flaky)
     out = local_backend.complete(
