@@ -42,7 +42,7 @@ SIZES = {  # hidden, layers, heads, kv heads, intermediate
 
 
 def build_model(size: str, out: Path) -> Path:
-    from sciReason.testing.tiny import build_tiny_model
+    from sciReason.training.tiny import build_tiny_model
 
     hidden, layers, heads, kv, inter = SIZES[size]
     return build_tiny_model(out, vocab_size=1024, hidden_size=hidden, num_layers=layers, num_heads=heads,

@@ -32,7 +32,7 @@ def _data(n: int) -> list[dict]:
 
 
 def _model(tmp: Path) -> Path:
-    from sciReason.testing.tiny import build_tiny_model
+    from sciReason.training.tiny import build_tiny_model
 
     return build_tiny_model(
         tmp / "m", hidden_size=128, num_layers=4, num_heads=4, num_kv_heads=2, vocab_size=1024

@@ -48,7 +48,7 @@ def tiny_model_path() -> Path:
     if not (_TINY_DIR / "config.json").is_file():
         raise ModelNotFoundError(
             f"the embedded model sciReason-tiny is not installed at {str(_TINY_DIR)!r}. {_HOW_TO} "
-            "For a random test model: sciReason.testing.tiny.build_tiny_model(DIR)."
+            "For a random test model: sciReason.training.tiny.build_tiny_model(DIR)."
         )
     return _TINY_DIR
 
@@ -194,7 +194,7 @@ class LocalBackend(BackendBase):
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         if not getattr(tokenizer, "chat_template", None):
-            from sciReason.testing.tiny import CHAT_TEMPLATE
+            from sciReason.chat_template import CHAT_TEMPLATE
 
             log.warning("model %s has no chat template; using a ChatML template", source)
             tokenizer.chat_template = CHAT_TEMPLATE
