@@ -61,7 +61,9 @@ def test_library_respects_the_import_rules() -> None:
 
 def test_the_rule_checker_sees_lazy_imports(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
-    probe.write_text("def f():\n    from sciReason.testing.tiny import build_tiny_model\n    import sciReason.cli\n")
+    probe.write_text(
+        "def f():\n    from sciReason.testing.tiny import build_tiny_model\n    import sciReason.cli\n"
+    )
     assert [name for _, name in _imports(probe)] == [
         "sciReason.testing.tiny",
         "sciReason.testing.tiny.build_tiny_model",
