@@ -18,8 +18,8 @@ from sciReason.oracles import _receptors, docking
 
 HAVE_DOCKING = all(importlib.util.find_spec(m) is not None for m in ("vina", "meeko", "gemmi"))
 HAVE_MOLSCORE = importlib.util.find_spec("molscore") is not None
-needs_docking = pytest.mark.skipif(not HAVE_DOCKING, reason="pip install 'scireason[docking]'")
-needs_examples = pytest.mark.skipif(not HAVE_MOLSCORE, reason="pip install --no-deps molscore")
+needs_docking = pytest.mark.extra("vina", "meeko", "gemmi")
+needs_examples = pytest.mark.extra("molscore")
 
 RISPERIDONE = "Cc1nc2n(c(=O)c1CCN1CCC(c3noc4cc(F)ccc34)CC1)CCCC2"
 FAST = {"size": 14, "exhaustiveness": 1, "n_jobs": 1, "timeout": 300}
