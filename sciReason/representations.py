@@ -82,8 +82,18 @@ def canonical_smiles(smiles: str, isomeric: bool = True) -> str | None:
     return Chem.MolToSmiles(mol, isomericSmiles=isomeric)
 
 
+#: Longest SMILES accepted as user input. RDKit's canonicaliser crashes the process (segmentation fault) on
+#: chains of some 20,000 atoms; no molecule a language model reads comes close to this.
+MAX_SMILES_CHARS = 10_000
+
+
 def require_smiles(smiles: str) -> str:
     """Canonical SMILES of user input, or :class:`InvalidSequenceError` naming the value."""
+    if isinstance(smiles, str) and len(smiles) > MAX_SMILES_CHARS:
+        raise InvalidSequenceError(
+            f"SMILES {smiles[:40]!r}... has {len(smiles)} characters, more than the {MAX_SMILES_CHARS} sciReason "
+            "accepts; give a smaller molecule"
+        )
     canon = canonical_smiles(smiles) if isinstance(smiles, str) else None
     if canon is None:
         raise InvalidSequenceError(

@@ -62,3 +62,11 @@ def test_client_rejects_bad_protein_input_before_the_model_is_called() -> None:
     out = client.classify(["MKTAYIAKQR", "msk gee"], task=peer.id)
     assert out[0].valid and isinstance(out[1], ItemError) and "upper-case it" in out[1].message
     assert len(client.backend.requests) == 1
+
+
+def test_huge_smiles_is_refused_before_rdkit_sees_it() -> None:
+    """RDKit's canonicaliser crashes the process on chains of ~20,000 atoms: refuse them with a message."""
+    from sciReason.representations import MAX_SMILES_CHARS, require_smiles
+
+    with pytest.raises(InvalidSequenceError, match=f"has 20000 characters, more than the {MAX_SMILES_CHARS}"):
+        require_smiles("C" * 20000)
