@@ -13,7 +13,14 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel, ConfigDict, Field
 
-from sciReason.cli._common import cli_errors, resolve_config
+from sciReason.cli._common import (
+    FormatOpt,
+    cli_errors,
+    emit_rows,
+    resolve_config,
+    resolve_format,
+    stderr_console,
+)
 
 
 class EvalSettings(BaseModel):
@@ -71,8 +78,9 @@ def eval_cmd(
         Path | None, typer.Option("--config", "-c", help="TOML file with an [eval] table")
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="print the summary JSON instead of a table")
+        bool, typer.Option("--json", help="print the whole summary JSON instead of the metric rows")
     ] = False,
+    fmt: FormatOpt = "auto",
 ) -> None:
     """Evaluate a model on tasks from a JSONL file (or score stored predictions) and write a report.
 
@@ -97,6 +105,7 @@ def eval_cmd(
             "thinking": thinking,
             "tasks": [t.strip() for t in tasks.split(",") if t.strip()] if tasks else None,
         }
+        kind = resolve_format(fmt)
         settings = resolve_config(EvalSettings, config, flags, section="eval")
         overrides = {k: getattr(settings, k) for k in ("max_tokens", "temperature", "n", "seed", "thinking")}
         cfg = EvalConfig(
@@ -112,13 +121,34 @@ def eval_cmd(
     if as_json:
         typer.echo(json.dumps(summary, indent=2, default=str))
         return
+    if kind != "table":
+        emit_rows(_metric_rows(summary), kind)
+        stderr_console().print(f"wrote {cfg.out_dir / 'summary.md'}, summary.json, items.jsonl")
+        return
     from rich.console import Console
 
     console = Console()
-    console.print(console_table(summary))
+    console.print(_full_ids(console_table(summary), summary))
     console.print(f"[dim]{summary['run']['failure_policy']}[/dim]")
     console.print(f"[dim]{summary['run']['tokenizer_note']}[/dim]")
-    console.print(f"wrote {cfg.out_dir / 'summary.md'}, summary.json, items.jsonl")
+    stderr_console().print(f"wrote {cfg.out_dir / 'summary.md'}, summary.json, items.jsonl")
+
+
+def _metric_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per (task, metric) of the summary, for JSONL/CSV output."""
+    return [{"task": task, **m} for task, t in summary["tasks"].items() for m in t["metrics"]]
+
+
+def _full_ids(table: Any, summary: dict[str, Any]) -> Any:
+    """Nothing is cut on a narrow terminal: the task column keeps the width of the longest id, and the
+    other cells fold onto a second line instead of ending in an ellipsis."""
+    for column in table.columns:
+        column.overflow = "fold"
+        column.no_wrap = False
+    first = table.columns[0]
+    first.no_wrap = True
+    first.min_width = max([len(str(first.header)), *(len(t) for t in summary["tasks"])])
+    return table
 
 
 def _run(cfg: Any, settings: EvalSettings, quiet: bool) -> dict[str, Any]:
@@ -134,6 +164,7 @@ def _run(cfg: Any, settings: EvalSettings, quiet: bool) -> dict[str, Any]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         transient=False,
+        console=stderr_console(),
     ) as bar:
         ids: dict[str, Any] = {}
 

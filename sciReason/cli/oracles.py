@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from sciReason.cli._common import cli_errors
+from sciReason.cli._common import (
+    MARKUP_MODE,
+    FormatOpt,
+    cli_errors,
+    emit_rows,
+    print_records,
+    print_table,
+    resolve_format,
+    write_csv,
+    write_jsonl,
+)
 from sciReason.errors import InputError
 
 oracles_app = typer.Typer(
-    help="List oracles and score candidates against a design target.", no_args_is_help=True
+    help="List oracles and score candidates against a design target.",
+    no_args_is_help=True,
+    rich_markup_mode=MARKUP_MODE,
 )
 
 _COLUMNS = ("smiles", "sequence", "candidate", "input")
@@ -56,27 +67,29 @@ def _fmt(x: float | None) -> str:
 @oracles_app.command("list")
 def list_cmd(
     domain: Annotated[str | None, typer.Option("--domain", "-d", help="molecule or protein")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="same as --format jsonl")] = False,
+    fmt: FormatOpt = "auto",
 ) -> None:
     """List every oracle term and objective prefix (unavailable optional ones with the reason)."""
     from sciReason.oracles import list_oracles
 
     with cli_errors():
         infos = list_oracles(domain=domain)
-    if as_json:
-        typer.echo(json.dumps([i.__dict__ for i in infos], indent=1))
+        kind = resolve_format("jsonl" if as_json else fmt)
+    if kind != "table":
+        emit_rows([dict(i.__dict__) for i in infos], kind)
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{len(infos)} oracles and prefixes")
-    table.add_column("name", no_wrap=True)
-    for col in ("kind", "domain", "usage", "description"):
-        table.add_column(col, overflow="fold")
-    for i in infos:
-        desc = i.description if i.available else f"[red]unavailable[/red]: {i.reason}"
-        table.add_row(i.name, i.kind, i.domain, i.signature, desc)
-    Console().print(table)
+    rows = [
+        {
+            "name": i.name,
+            "kind": i.kind,
+            "domain": i.domain,
+            "usage": i.signature,
+            "description": i.description if i.available else f"unavailable: {i.reason}",
+        }
+        for i in infos
+    ]
+    print_records(f"{len(infos)} oracles and prefixes", "name", rows)
 
 
 @oracles_app.command("score")
@@ -94,7 +107,8 @@ def score_cmd(
     pareto: Annotated[
         bool, typer.Option("--pareto", help="treat the terms as a multi-objective (Pareto) target")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON lines instead of a table")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="same as --format jsonl")] = False,
+    fmt: FormatOpt = "auto",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write CSV (or .jsonl) here")] = None,
 ) -> None:
     """Score candidates against a target: per candidate the value and every term's raw value."""
@@ -103,6 +117,7 @@ def score_cmd(
             raise InputError('give a target with --target, e.g. --target "qed>0.8, sa<3"')
         from sciReason.oracles import parse_target
 
+        kind = resolve_format("jsonl" if as_json else fmt)
         objective = parse_target(target, pareto=pareto)
         cands = list(smiles or [])
         if file is not None:
@@ -117,16 +132,16 @@ def score_cmd(
         row.update(dict(s.terms))
         rows.append(row)
     if output is not None:
-        _write(output, rows)
+        with open(output, "w", newline="") as fh:
+            (write_jsonl if str(output).endswith(".jsonl") else write_csv)(rows, fh)
         typer.secho(f"wrote {len(rows)} rows to {output}", err=True)
-    if as_json:
-        for row in rows:
-            typer.echo(json.dumps(row))
+        if fmt == "auto" and not as_json:
+            return
+    if kind != "table":
+        emit_rows(rows, kind)
         return
-    if output is not None:
-        return
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"{objective.name}  ({len(rows)} candidates)")
     table.add_column("candidate", overflow="fold")
@@ -135,19 +150,9 @@ def score_cmd(
         table.add_column(n, overflow="fold")
     for cand, s in zip(cands, scored, strict=True):
         cells = [_fmt(s.terms.get(n)) for n in objective.term_names]
-        table.add_row(cand, _fmt(s.value) or "[red]n/a[/red]", *cells)
-    Console().print(table)
-
-
-def _write(path: Path, rows: list[dict[str, Any]]) -> None:
-    with open(path, "w", newline="") as fh:
-        if str(path).endswith(".jsonl"):
-            for row in rows:
-                fh.write(json.dumps(row) + "\n")
-            return
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
+        value = Text(_fmt(s.value)) if s.value is not None else Text("n/a", style="red")
+        table.add_row(Text(cand), value, *cells)
+    print_table(table)
 
 
 def register(app: typer.Typer) -> None:

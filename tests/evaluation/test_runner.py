@@ -182,6 +182,8 @@ def test_cli_scores_predictions_and_prints_a_table(tmp_path):
             "smol_name_conversion-i2f",
             "--out",
             str(out),
+            "--format",
+            "table",
         ],
     )
     assert result.exit_code == 0, result.output

@@ -15,13 +15,19 @@ runner = CliRunner()
 def test_list_json() -> None:
     res = runner.invoke(app, ["oracles", "list", "--json"])
     assert res.exit_code == 0, res.output
-    names = {row["name"] for row in json.loads(res.stdout)}
+    names = {json.loads(line)["name"] for line in res.stdout.splitlines()}  # JSONL, one oracle per line
     assert {"qed", "sim", "pmo", "ehrlich", "protein"} <= names
 
 
 def test_list_table() -> None:
-    res = runner.invoke(app, ["oracles", "list", "--domain", "molecule"])
-    assert res.exit_code == 0 and "celecoxib_rediscovery" in res.stdout
+    res = runner.invoke(
+        app, ["oracles", "list", "--domain", "molecule", "--format", "table"], env={"COLUMNS": "300"}
+    )
+    assert res.exit_code == 0 and "celecoxib_rediscovery" in res.stdout and "│" in res.stdout
+    narrow = runner.invoke(
+        app, ["oracles", "list", "--domain", "molecule", "--format", "table"], env={"COLUMNS": "60"}
+    )
+    assert "celecoxib_rediscovery\n    kind: term" in narrow.stdout  # one record per oracle, nothing cut
 
 
 def test_score_file_json(tmp_path: Path) -> None:
@@ -49,8 +55,17 @@ def test_score_csv_output_and_pmo(tmp_path: Path) -> None:
 
 
 def test_score_inline_table() -> None:
-    res = runner.invoke(app, ["oracles", "score", "-t", "pareto:qed, logp=1..3", "-s", "CCO"])
+    res = runner.invoke(
+        app, ["oracles", "score", "-t", "pareto:qed, logp=1..3", "-s", "CCO", "--format", "table"]
+    )
     assert res.exit_code == 0 and "CCO" in res.stdout
+
+
+def test_score_piped_is_jsonl_and_csv_on_request() -> None:
+    res = runner.invoke(app, ["oracles", "score", "-t", "qed", "-s", "CCO", "-s", "c1cc[nH]c1"])
+    assert [json.loads(line)["candidate"] for line in res.stdout.splitlines()] == ["CCO", "c1cc[nH]c1"]
+    csv_out = runner.invoke(app, ["oracles", "score", "-t", "qed", "-s", "CCO", "--format", "csv"])
+    assert csv_out.stdout.splitlines()[0] == "candidate,value,d:qed,qed"
 
 
 def test_bad_target_exits_1_with_caret() -> None:
