@@ -40,6 +40,7 @@ __all__ = [
     "id_column",
     "load_toml",
     "print_records",
+    "print_result_line",
     "print_table",
     "resolve_config",
     "resolve_format",
@@ -129,6 +130,12 @@ def emit_rows(rows: Sequence[Mapping[str, Any]], fmt: str, stream: IO[str] | Non
     else:
         write_jsonl(rows, out)
     out.flush()
+
+
+def print_result_line(text: str) -> None:
+    """A command's final one-line result (e.g. design's "done ... outputs in DIR") on stdout, as plain text:
+    the one line a script captures, while progress and logs went to stderr."""
+    typer.echo(text)
 
 
 def print_table(table: Any) -> None:
