@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sciReason.cli._common import MARKUP_MODE, cli_errors, resolve_config
+from sciReason.cli._common import MARKUP_MODE, cli_errors, print_result_line, resolve_config
 
 STAGE_HELP = {
     "pretrain": "Continued pretraining: packed causal LM on a weighted mixture (warm-up + cosine).",
@@ -32,7 +32,7 @@ def _run_stage(stage: str, config: Path | None, flags: dict[str, Any]) -> None:
 
     out = getattr(training, stage)(cfg)
     if os.environ.get("RANK", "0") == "0":  # one line per run under ``accelerate launch``, not per process
-        typer.echo(f"{stage} done: {out}")  # stdout: the result; progress and metrics went to stderr
+        print_result_line(f"{stage} done: {out}")  # stdout: the result; progress and metrics went to stderr
 
 
 def _log_to_stderr() -> None:
