@@ -19,7 +19,7 @@ from typing import Any
 
 from sciReason.agents.engine import DesignResult
 from sciReason.agents.metrics import campaign_metrics
-from sciReason.agents.records import Record
+from sciReason.agents.records import Record, rank_key
 from sciReason.agents.selection import pareto_front
 
 __all__ = ["summarize", "write_outputs"]
@@ -55,7 +55,7 @@ def write_candidates_csv(records: list[Record], path: Path, domain: str) -> None
 
 
 def write_top_k(records: list[Record], out: Path, domain: str, k: int) -> Path:
-    ranked = sorted((r for r in records if r.value is not None), key=lambda r: (-r.score, r.call_index))[:k]
+    ranked = sorted((r for r in records if r.value is not None), key=rank_key)[:k]
     if domain == "molecule":
         from rdkit import Chem
 

@@ -130,6 +130,7 @@ def score_cmd(
         row: dict[str, Any] = {"candidate": cand, "value": s.value}
         row.update({f"d:{n}": d for n, d in zip(objective.term_names, s.desirabilities, strict=False)})
         row.update(dict(s.terms))
+        row["margin"] = s.margin
         rows.append(row)
     if output is not None:
         with open(output, "w", newline="") as fh:

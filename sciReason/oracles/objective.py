@@ -109,6 +109,16 @@ def validate_candidates(candidates: Sequence[Any], domain: str) -> list[Any | No
     return out
 
 
+def _margin(terms: Sequence[Term], values: Sequence[float | None]) -> float:
+    """The secondary ranking key of one candidate (see :attr:`Scored.margin`)."""
+    total = 0.0
+    for term, v in zip(terms, values, strict=True):
+        fn = getattr(term.transform, "margin", None)
+        if fn is not None and v is not None:
+            total += term.weight * fn(v)
+    return total
+
+
 class CompositeObjective:
     """Weighted aggregation of term desirabilities (see module docstring).
 
@@ -179,7 +189,8 @@ class CompositeObjective:
             total = (
                 None if any(d is None for d in des) else agg([d for d in des if d is not None], self.weights)
             )
-            out[i] = Scored(total, tuple(des), dict(zip(self.term_names, values, strict=True)))
+            margin = _margin(self.terms, values) if total is not None else 0.0
+            out[i] = Scored(total, tuple(des), dict(zip(self.term_names, values, strict=True)), margin)
         return out
 
     def __call__(self, candidates: Sequence[str]) -> list[float | None]:

@@ -39,7 +39,7 @@ def test_score_file_json(tmp_path: Path) -> None:
     assert [r["candidate"] for r in rows] == ["CCO", "c1ccccc1", "not-a-smiles"]
     assert rows[0]["value"] is not None and 0 <= rows[0]["value"] <= 1
     assert rows[2]["value"] is None and rows[2]["qed"] is None
-    assert set(rows[0]) == {"candidate", "value", "d:qed", "d:sa", "qed", "sa"}
+    assert set(rows[0]) == {"candidate", "value", "d:qed", "d:sa", "qed", "sa", "margin"}
 
 
 def test_score_csv_output_and_pmo(tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_score_piped_is_jsonl_and_csv_on_request() -> None:
     res = runner.invoke(app, ["oracles", "score", "-t", "qed", "-s", "CCO", "-s", "c1cc[nH]c1"])
     assert [json.loads(line)["candidate"] for line in res.stdout.splitlines()] == ["CCO", "c1cc[nH]c1"]
     csv_out = runner.invoke(app, ["oracles", "score", "-t", "qed", "-s", "CCO", "--format", "csv"])
-    assert csv_out.stdout.splitlines()[0] == "candidate,value,d:qed,qed"
+    assert csv_out.stdout.splitlines()[0] == "candidate,value,d:qed,qed,margin"
 
 
 def test_bad_target_exits_1_with_caret() -> None:
