@@ -3,20 +3,7 @@
 
 from __future__ import annotations
 
-from sciReason.training.tiny import (
-    CHAT_TEMPLATE,
-    CONTROL_TOKENS,
-    SCIENCE_TAGS,
-    build_tiny_model,
-    default_corpus,
-    train_tokenizer,
-)
+from sciReason.training import tiny as _tiny
+from sciReason.training.tiny import *  # noqa: F403 - the same names, re-exported
 
-__all__ = [
-    "CHAT_TEMPLATE",
-    "CONTROL_TOKENS",
-    "SCIENCE_TAGS",
-    "build_tiny_model",
-    "default_corpus",
-    "train_tokenizer",
-]
+__all__ = list(_tiny.__all__)
