@@ -13,6 +13,7 @@ import typer
 from sciReason.cli._common import (
     MARKUP_MODE,
     FormatOpt,
+    batch_exit_code,
     cli_errors,
     emit_rows,
     print_records,
@@ -137,9 +138,11 @@ def score_cmd(
             (write_jsonl if str(output).endswith(".jsonl") else write_csv)(rows, fh)
         typer.secho(f"wrote {len(rows)} rows to {output}", err=True)
         if fmt == "auto" and not as_json:
+            _exit_for(rows)
             return
     if kind != "table":
         emit_rows(rows, kind)
+        _exit_for(rows)
         return
     from rich.table import Table
     from rich.text import Text
@@ -154,6 +157,16 @@ def score_cmd(
         value = Text(_fmt(s.value)) if s.value is not None else Text("n/a", style="red")
         table.add_row(Text(cand), value, *cells)
     print_table(table)
+    _exit_for(rows)
+
+
+def _exit_for(rows: list[dict[str, Any]]) -> None:
+    """Exit 1 when no candidate could be scored, 3 when some could not (their rows have value null)."""
+    failed = sum(r["value"] is None for r in rows)
+    code = batch_exit_code(len(rows), failed)
+    if code:
+        typer.echo(f"{failed} of {len(rows)} candidate(s) could not be scored (exit code {code})", err=True)
+        raise typer.Exit(code=code)
 
 
 def register(app: typer.Typer) -> None:

@@ -34,7 +34,8 @@ def test_score_file_json(tmp_path: Path) -> None:
     f = tmp_path / "mols.smi"
     f.write_text("# header comment\nCCO ethanol\n\nc1ccccc1\nnot-a-smiles\n")
     res = runner.invoke(app, ["oracles", "score", "--target", "qed>0.8, sa<3", str(f), "--json"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 3, res.output  # partial: one candidate could not be scored
+    assert "1 of 3 candidate(s) could not be scored" in res.stderr
     rows = [json.loads(line) for line in res.stdout.splitlines()]
     assert [r["candidate"] for r in rows] == ["CCO", "c1ccccc1", "not-a-smiles"]
     assert rows[0]["value"] is not None and 0 <= rows[0]["value"] <= 1
@@ -85,3 +86,8 @@ def test_missing_inputs_are_errors(tmp_path: Path) -> None:
     bad_csv.write_text("a,b\n1,2\n")
     res = runner.invoke(app, ["oracles", "score", "-t", "qed", str(bad_csv)])
     assert res.exit_code == 1 and "no column" in res.output
+
+
+def test_score_exits_1_when_nothing_could_be_scored() -> None:
+    res = runner.invoke(app, ["oracles", "score", "-t", "qed", "-s", "C1CC", "-s", "xyz"])
+    assert res.exit_code == 1 and [json.loads(x)["value"] for x in res.stdout.splitlines()] == [None, None]
