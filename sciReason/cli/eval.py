@@ -87,7 +87,6 @@ def eval_cmd(
     Unparsed answers count as failures; every metric shows n, n_parsed, coverage and whether it is
     comparable to the SciReasoner reference evaluation.
     """
-    from sciReason.evaluation.report import console_table
     from sciReason.evaluation.runner import EvalConfig
 
     with cli_errors():
@@ -128,7 +127,7 @@ def eval_cmd(
     from rich.console import Console
 
     console = Console()
-    console.print(_full_ids(console_table(summary), summary))
+    _print_summary(console, summary)
     console.print(f"[dim]{summary['run']['failure_policy']}[/dim]")
     console.print(f"[dim]{summary['run']['tokenizer_note']}[/dim]")
     stderr_console().print(f"wrote {cfg.out_dir / 'summary.md'}, summary.json, items.jsonl")
@@ -139,16 +138,34 @@ def _metric_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"task": task, **m} for task, t in summary["tasks"].items() for m in t["metrics"]]
 
 
-def _full_ids(table: Any, summary: dict[str, Any]) -> Any:
-    """Nothing is cut on a narrow terminal: the task column keeps the width of the longest id, and the
-    other cells fold onto a second line instead of ending in an ellipsis."""
+def _print_summary(console: Any, summary: dict[str, Any]) -> None:
+    """The metric table when it fits the terminal; otherwise one record per metric, so that no task id,
+    metric name or number is ever cut or folded."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from sciReason.evaluation.report import console_table
+
+    table = console_table(summary)
     for column in table.columns:
-        column.overflow = "fold"
-        column.no_wrap = False
-    first = table.columns[0]
-    first.no_wrap = True
-    first.min_width = max([len(str(first.header)), *(len(t) for t in summary["tasks"])])
-    return table
+        column.no_wrap = True
+    natural = console.measure(table, options=console.options.update_width(100_000)).maximum
+    if natural <= console.width:
+        console.print(table)
+        return
+    console.print(Text("sciReason eval", style="bold"))
+    for task, t in summary["tasks"].items():
+        console.print(Text(task, style="bold cyan"))
+        for m in t["metrics"]:
+            value = m["value"]
+            shown = "n/a" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+            arrow = "↑" if m["higher_is_better"] else "↓"
+            comparable = "yes" if m["comparable"] else f"no ({m['reason'] or m['note']})"
+            line = (
+                f"{m['metric']} {arrow} {shown}  n={m['n']} parsed={m['n_parsed']} "
+                f"coverage={m['coverage']:.3f} comparable={comparable}"
+            )
+            console.print(Padding(Text(line), (0, 0, 0, 4)))
 
 
 def _run(cfg: Any, settings: EvalSettings, quiet: bool) -> dict[str, Any]:

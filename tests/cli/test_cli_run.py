@@ -187,8 +187,7 @@ def test_sdk_and_cli_generate_the_same_molecules(tmp_path: Path) -> None:
 def test_eval_table_keeps_full_task_ids_at_80_columns() -> None:
     from rich.console import Console
 
-    from sciReason.cli.eval import _full_ids, _metric_rows
-    from sciReason.evaluation.report import console_table
+    from sciReason.cli.eval import _metric_rows, _print_summary
 
     metric = {
         "metric": "exact_match",
@@ -202,9 +201,13 @@ def test_eval_table_keeps_full_task_ids_at_80_columns() -> None:
         "note": "",
     }
     ids = ["smol_name_conversion-s2i", "smol_name_conversion-i2s"]
-    summary = {"tasks": {t: {"metrics": [metric]} for t in ids}}
-    console = Console(width=80, record=True)
-    console.print(_full_ids(console_table(summary), summary))
-    text = console.export_text()
+    summary = {"tasks": {t: {"metrics": [metric, {**metric, "metric": "top1_element_match"}]} for t in ids}}
+    narrow = Console(width=80, record=True)
+    _print_summary(narrow, summary)
+    text = narrow.export_text()
     assert all(t in text for t in ids) and "…" not in text
-    assert [r["task"] for r in _metric_rows(summary)] == ids
+    assert "top1_element_match ↑ 0.5000  n=10 parsed=9 coverage=0.900" in text  # one record per metric
+    wide = Console(width=200, record=True)
+    _print_summary(wide, summary)
+    assert "┃ task" in wide.export_text()  # the table when it fits
+    assert [r["task"] for r in _metric_rows(summary)] == [ids[0], ids[0], ids[1], ids[1]]
