@@ -58,11 +58,12 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    for mark in item.iter_markers("extra"):
-        absent = missing_extras(tuple(mark.args))
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests whose extras are absent as skipped (reported at the test's own location)."""
+    for item in items:
+        absent = [m for mark in item.iter_markers("extra") for m in missing_extras(tuple(mark.args))]
         if absent:
-            pytest.skip(skip_reason(absent))
+            item.add_marker(pytest.mark.skip(reason=skip_reason(list(dict.fromkeys(absent)))))
 
 
 def _expected(nodeid: str) -> bool:

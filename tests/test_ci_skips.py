@@ -39,7 +39,7 @@ def _run(tmp_path: Path, ci: str | None, expected: str = "{}") -> subprocess.Com
         import _skips
         _skips.EXPECTED_SKIPS = {expected}
         _skips.OPTIONAL_MODULES["surely_absent_module_xyz"] = "pip install xyz"
-        from _skips import pytest_configure, pytest_runtest_makereport, pytest_runtest_setup
+        from _skips import pytest_collection_modifyitems, pytest_configure, pytest_runtest_makereport
         """)
     )
     (tmp_path / "test_sample.py").write_text(SAMPLE)
