@@ -160,9 +160,8 @@ def _execute(
         emit_rows(rows, kind)
     code = batch_exit_code(len(results), failed, short)
     if code:
-        typer.echo(
-            f"{failed} of {len(results)} item(s) failed, {short} fell short (exit code {code})", err=True
-        )
+        fell_short = f", {short} fell short of -n" if short else ""
+        typer.echo(f"{failed} of {len(results)} item(s) failed{fell_short} (exit code {code})", err=True)
         raise typer.Exit(code=code)
 
 
