@@ -28,7 +28,7 @@ from sciReason.agents.knobs import KnobTuner
 from sciReason.agents.pool import sample_start, sequence_alphabet
 from sciReason.agents.proposers import build_proposers
 from sciReason.agents.proposers.base import CampaignView, Proposer
-from sciReason.agents.records import Proposal, Record
+from sciReason.agents.records import Proposal, Record, rank_key
 from sciReason.agents.selection import select_population
 from sciReason.agents.storage import MemoryStore, OptunaStore, open_store
 from sciReason.agents.surrogate import GPScreen
@@ -56,7 +56,7 @@ class DesignResult:
     @property
     def best(self) -> Record | None:
         scored = [r for r in self.records if r.value is not None]
-        return max(scored, key=lambda r: (r.score, -r.call_index)) if scored else None
+        return min(scored, key=rank_key) if scored else None
 
 
 class Campaign:
@@ -229,6 +229,7 @@ class Campaign:
                 round=self.round,
                 worker=worker,
                 parents=p.parents,
+                margin=float(getattr(s, "margin", 0.0)),
             )
             for (p, idx), s in zip(batch, scored, strict=True)
         ]

@@ -6,7 +6,7 @@
 * ``curve.png``: best / top-10 / top-100 mean vs. oracle calls, every score as a dot;
 * ``pareto.png``: the first two term desirabilities with the non-dominated front (targets with >= 2 terms);
 * ``summary.json``: PMO AUC top-1/10/100, n_oracle_calls, best, top10_mean, diversity_top100, how the
-  campaign stopped, timings (including the storage share of wall time) and the full resolved config.
+  campaign stopped, the unscored candidates and the oracle exceptions behind them (counted by type), timings (including the storage share of wall time) and the full resolved config.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import Any
 
 from sciReason.agents.engine import DesignResult
 from sciReason.agents.metrics import campaign_metrics
-from sciReason.agents.records import Record
+from sciReason.agents.records import Record, rank_key
 from sciReason.agents.selection import pareto_front
+from sciReason.oracles.failures import failure_report
 
 __all__ = ["summarize", "write_outputs"]
 
@@ -55,7 +56,7 @@ def write_candidates_csv(records: list[Record], path: Path, domain: str) -> None
 
 
 def write_top_k(records: list[Record], out: Path, domain: str, k: int) -> Path:
-    ranked = sorted((r for r in records if r.value is not None), key=lambda r: (-r.score, r.call_index))[:k]
+    ranked = sorted((r for r in records if r.value is not None), key=rank_key)[:k]
     if domain == "molecule":
         from rdkit import Chem
 
@@ -177,6 +178,8 @@ def summarize(result: DesignResult) -> dict[str, Any]:
             "stopped": result.stopped,
             "proposer_counts": counts,
             "rejected_before_scoring": result.rejected,
+            # candidates the oracle could not score (value None) and the exceptions behind them, by type
+            "unscored": failure_report(result.objective, (r.value for r in result.records)),
             "timings_s": timings,
             "storage": cfg.storage_url(),
             "study": cfg.study_name(),

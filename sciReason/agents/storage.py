@@ -50,6 +50,7 @@ def _trial_to_record(trial: Any) -> Record | None:
         round=int(attrs.get("round", 0)),
         worker=attrs.get("worker", ""),
         parents=tuple(attrs.get("parents", ())),
+        margin=float(attrs.get("margin", 0.0)),
     )
 
 
@@ -326,6 +327,7 @@ class OptunaStore:
             "round": rec.round,
             "worker": rec.worker,
             "parents": list(rec.parents),
+            "margin": rec.margin,
         }
 
     def _values(self, rec: Record) -> list[float] | None:

@@ -27,6 +27,14 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+def request_problem(backend: Backend, request: ChatRequest) -> str | None:
+    """Why ``backend`` cannot take ``request`` at all (e.g. a prompt longer than the model's context), or
+    ``None``. Backends that can tell before generating implement ``check_request``; the client turns the
+    answer into an :class:`~sciReason.errors.InputError` before any model call."""
+    check = getattr(backend, "check_request", None)
+    return check(request) if check is not None else None
+
+
 async def acomplete(backend: Backend, requests: Sequence[ChatRequest]) -> list[BackendResult]:
     """Async completion: the backend's own ``acomplete`` when it has one, else ``complete`` in a thread."""
     import asyncio  # lazy: asyncio costs ~0.1 s of import time that sync users never need

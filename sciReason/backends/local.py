@@ -55,7 +55,7 @@ def tiny_model_path() -> Path:
     if not (_TINY_DIR / "config.json").is_file():
         raise ModelNotFoundError(
             f"the embedded model sciReason-tiny is not installed at {str(_TINY_DIR)!r}. {_HOW_TO} "
-            "For a random test model: sciReason.testing.tiny.build_tiny_model(DIR)."
+            "For a random test model: sciReason.training.tiny.build_tiny_model(DIR)."
         )
     return _TINY_DIR
 
@@ -280,7 +280,7 @@ class LocalBackend(BackendBase):
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         if not getattr(tokenizer, "chat_template", None):
-            from sciReason.testing.tiny import CHAT_TEMPLATE
+            from sciReason.chat_template import CHAT_TEMPLATE
 
             log.warning("model %s has no chat template; using a ChatML template", source)
             tokenizer.chat_template = CHAT_TEMPLATE
@@ -394,19 +394,38 @@ class LocalBackend(BackendBase):
         finally:
             gone.set()
 
+    def check_request(self, req: ChatRequest) -> str | None:
+        """Why this model cannot take ``req`` (a prompt that fills its context), or ``None``."""
+        if self.model is None or self._context is None:
+            return None
+        with self._encode_lock:  # the tokenizer is shared with encode()
+            n = len(self._prompt_ids(req))
+        if n < self._context:
+            return None
+        return (
+            f"input too long: the prompt has {n} tokens but the model {self.model_name!r} has a context of "
+            f"{self._context} tokens (prompt and answer together); shorten the input or use a model with a "
+            "longer context"
+        )
+
     # ------------------------------------------------------------------ internals
-    def _encode(self, req: ChatRequest) -> list[int]:
-        if req.n < 1 or req.max_tokens < 1 or req.num_beams < 1:
-            raise BackendError(
-                f"n={req.n}, max_tokens={req.max_tokens}, num_beams={req.num_beams} must all be >= 1"
-            )
+    def _prompt_ids(self, req: ChatRequest) -> list[int]:
         thinking = req.enable_thinking if req.enable_thinking is not None else self.enable_thinking
         extra = {} if thinking is None else {"enable_thinking": thinking}
         messages = [{"role": m.role, "content": m.content} for m in req.messages]
         text = self.tokenizer.apply_chat_template(
             messages, tokenize=False, add_generation_prompt=True, **extra
         )
-        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        # verbose=False: a prompt over the tokenizer's nominal maximum is reported by check_request/_encode
+        # as an error of its own, not as a transformers warning.
+        return self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
+
+    def _encode(self, req: ChatRequest) -> list[int]:
+        if req.n < 1 or req.max_tokens < 1 or req.num_beams < 1:
+            raise BackendError(
+                f"n={req.n}, max_tokens={req.max_tokens}, num_beams={req.num_beams} must all be >= 1"
+            )
+        ids = self._prompt_ids(req)
         if self._context is not None and len(ids) >= self._context:
             raise BackendError(
                 f"the prompt has {len(ids)} tokens but the model's context is {self._context}; shorten the input"

@@ -38,11 +38,16 @@ class Scored:
         value: aggregated desirability in [0, 1] (higher is better); ``None`` if it could not be scored.
         desirabilities: per-term desirabilities in [0, 1], in ``Objective.term_names`` order.
         terms: raw per-term values (e.g. ``{"qed": 0.71, "sa": 2.3}``), ``None`` where a term failed.
+        margin: the secondary ranking key among equal values: the summed distance past the thresholds of
+            the ``>``/``<`` terms, each in units of its scale and times its weight (``qed>0.8`` at 0.9 with
+            scale 0.1 adds 1.0);
+            ``>=``/``<=`` terms and other shapes add nothing. 0 for objectives without thresholds.
     """
 
     value: float | None
     desirabilities: tuple[float | None, ...] = ()
     terms: Mapping[str, float | None] = field(default_factory=dict)
+    margin: float = 0.0
 
 
 @runtime_checkable

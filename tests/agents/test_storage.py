@@ -140,6 +140,7 @@ def test_two_workers_on_one_sqlite_study(tmp_path, start_file):
 
 
 @pytest.mark.postgres
+@pytest.mark.extra("psycopg2")
 @pytest.mark.skipif(
     not os.environ.get("SCIREASON_TEST_POSTGRES_URL"), reason="SCIREASON_TEST_POSTGRES_URL not set"
 )

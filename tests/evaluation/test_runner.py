@@ -227,6 +227,8 @@ def test_cli_scores_predictions_and_prints_a_table(tmp_path):
             "smol_name_conversion-i2f",
             "--out",
             str(out),
+            "--format",
+            "table",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -247,7 +249,7 @@ def test_cli_runs_a_real_tiny_local_model(tmp_path):
     import torch
 
     from sciReason.cli import app
-    from sciReason.testing.tiny import build_tiny_model
+    from sciReason.training.tiny import build_tiny_model
 
     torch.set_num_threads(1)
     model = build_tiny_model(tmp_path / "tiny", hidden_size=32, num_layers=1, num_heads=2)

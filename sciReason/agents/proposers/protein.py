@@ -15,12 +15,18 @@ from sciReason.agents.pool import sequence_alphabet
 from sciReason.agents.proposers.base import CampaignView
 from sciReason.agents.records import Proposal, Record
 from sciReason.agents.selection import sample_parents
+from sciReason.errors import OracleError
 
 __all__ = ["PointMutationProposer", "RecombinationProposer", "feasible"]
 
 
 def feasible(objective: Any, seq: str) -> bool:
-    """The objective's own feasibility test when it has one, else True."""
+    """The objective's own feasibility test when it has one, else True.
+
+    Raises:
+        OracleError: the objective's ``is_feasible`` raised. A crashing test is a bug to fix, not an
+            infeasible sequence (answering False would silently starve the campaign of children).
+    """
     instance, encode = getattr(objective, "instance", None), getattr(objective, "encode", None)
     if callable(encode) and callable(getattr(instance, "is_feasible", None)):
         states = encode(seq)
@@ -29,8 +35,12 @@ def feasible(objective: Any, seq: str) -> bool:
     if callable(check):
         try:
             return bool(check(seq))
-        except Exception:
-            return False
+        except Exception as exc:
+            name = getattr(objective, "name", type(objective).__name__)
+            raise OracleError(
+                f"{name}.is_feasible({seq[:40]!r}) raised {type(exc).__name__}: {exc}; a feasibility test "
+                "must answer True or False"
+            ) from exc
     return True
 
 
