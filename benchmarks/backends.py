@@ -15,8 +15,10 @@ Sections (``local``, ``remote``, ``overhead`` or ``all``):
   parse and validate the answer, for each task family; and one HTTP round trip through ``ChatServer``
   over the scripted backend. Baseline: one ``LocalBackend`` greedy call of 16 tokens on the same model.
 
-Random models never emit EOS here, so every request generates exactly ``--max-tokens`` tokens.
-Prints Markdown tables; ``--json PATH`` also writes the numbers.
+Like with like: every method uses the same stopping rule (end-of-sequence or ``--max-tokens``, no forced
+length) and its throughput is computed from the tokens *it* generated (the tables print each count). A warm-up
+call precedes the timed ones, and each method is timed ``--repeats`` times (median reported, every run in the
+JSON). Prints Markdown tables; ``--json PATH`` also writes the numbers.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ SIZES = {  # hidden, layers, heads, kv heads, intermediate
 
 
 def build_model(size: str, out: Path) -> Path:
-    from sciReason.testing.tiny import build_tiny_model
+    from sciReason.training.tiny import build_tiny_model
 
     hidden, layers, heads, kv, inter = SIZES[size]
     return build_tiny_model(out, vocab_size=1024, hidden_size=hidden, num_layers=layers, num_heads=heads,
@@ -73,8 +75,22 @@ def timed(fn: Any) -> tuple[float, Any]:
     return time.perf_counter() - start, out
 
 
-def row(name: str, seconds: float, tokens: int, base: float) -> str:
-    return f"| {name} | {seconds:.2f} | {tokens / seconds:.1f} | {base / seconds:.2f}x |"
+def repeated(fn: Any, repeats: int) -> tuple[float, list[float], Any]:
+    """Median seconds of ``repeats`` timed calls, every time, and the last call's output."""
+    times, out = [], None
+    for _ in range(max(1, repeats)):
+        t, out = timed(fn)
+        times.append(t)
+    return statistics.median(times), times, out
+
+
+def row(name: str, seconds: float, tokens: int, base_rate: float) -> str:
+    """A table row; the speed-up compares throughputs (tokens/s), each from the method's own tokens."""
+    rate = tokens / seconds
+    return f"| {name} | {seconds:.2f} | {tokens} | {rate:.1f} | {rate / base_rate:.2f}x |"
+
+
+HEADER = "| method | seconds (median) | tokens | tokens/s | speed-up vs baseline |\n|---|---|---|---|---|"
 
 
 def bench_local(model: Path, args: argparse.Namespace, out: dict[str, Any]) -> None:
@@ -87,32 +103,41 @@ def bench_local(model: Path, args: argparse.Namespace, out: dict[str, Any]) -> N
     backend.complete(reqs[:2])  # warm-up
     tok, mdl = backend.tokenizer, backend.model
 
-    def raw_one_by_one() -> list[str]:
-        texts = []
+    eos = sorted(backend._eos_ids)  # the backend's own stop tokens: both sides stop by the same rule
+
+    def raw_one_by_one() -> tuple[list[str], int]:
+        texts, n_tokens = [], 0
         for r in reqs:
             prompt = tok.apply_chat_template([{"role": "user", "content": r.messages[0].content}], tokenize=False,
                                              add_generation_prompt=True)  # fmt: skip
             ids = tok(prompt, return_tensors="pt", add_special_tokens=False).to(mdl.device)
             with torch.inference_mode():
-                gen = mdl.generate(**ids, max_new_tokens=args.max_tokens, min_new_tokens=args.max_tokens,
-                                   do_sample=False, pad_token_id=tok.pad_token_id)  # fmt: skip
-            texts.append(tok.decode(gen[0, ids["input_ids"].shape[1] :]))
-        return texts
+                gen = mdl.generate(**ids, max_new_tokens=args.max_tokens, do_sample=False, eos_token_id=eos,
+                                   pad_token_id=tok.pad_token_id)  # fmt: skip
+            new = gen[0, ids["input_ids"].shape[1] :].tolist()
+            n_tokens += len(new)  # up to and including the end-of-sequence token, as the backend counts
+            texts.append(tok.decode([t for t in new if t not in eos]))
+        return texts, n_tokens
 
-    t_raw, raw = timed(raw_one_by_one)
-    t_one, one = timed(lambda: [backend.complete([r])[0] for r in reqs])
-    t_batch, batch = timed(lambda: backend.complete(reqs))
-    tokens = sum(r.usage.completion_tokens for r in batch)
+    t_raw, raw_times, (raw, raw_tokens) = repeated(raw_one_by_one, args.repeats)
+    t_one, one_times, one = repeated(lambda: [backend.complete([r])[0] for r in reqs], args.repeats)
+    t_batch, batch_times, batch = repeated(lambda: backend.complete(reqs), args.repeats)
+    one_tokens = sum(r.usage.completion_tokens for r in one)
+    batch_tokens = sum(r.usage.completion_tokens for r in batch)
     same = sum(a.choices == b.choices for a, b in zip(one, batch, strict=True))
-    print(f"\n### Local backend: {args.n} requests x {args.max_tokens} new tokens, batch {args.batch}, "
+    base = raw_tokens / t_raw
+    print(f"\n### Local backend: {args.n} requests, at most {args.max_tokens} new tokens, batch {args.batch}, "
           f"model {model.name} ({sum(p.numel() for p in mdl.parameters()) / 1e6:.1f} M params, {mdl.device}, {mdl.dtype})\n")  # fmt: skip
-    print("| method | seconds | tokens/s | speed-up vs baseline |\n|---|---|---|---|")
-    print(row("baseline: model.generate one by one", t_raw, tokens, t_raw))
-    print(row("LocalBackend.complete one by one", t_one, tokens, t_raw))
-    print(row(f"LocalBackend.complete batched ({args.batch})", t_batch, tokens, t_raw))
-    print(f"\nbatched == one-by-one completions (greedy): {same}/{len(reqs)}")
-    out["local"] = {"raw_s": t_raw, "one_s": t_one, "batch_s": t_batch, "tokens": tokens, "same": same,
-                    "n": len(reqs), "raw_texts_match": sum(r == c.choices[0].text for r, c in zip(raw, one, strict=True))}  # fmt: skip
+    print(HEADER)
+    print(row("baseline: model.generate one by one", t_raw, raw_tokens, base))
+    print(row("LocalBackend.complete one by one", t_one, one_tokens, base))
+    print(row(f"LocalBackend.complete batched ({args.batch})", t_batch, batch_tokens, base))
+    print(
+        f"\nbatched == one-by-one completions (greedy): {same}/{len(reqs)}; median of {args.repeats} runs each"
+    )
+    out["local"] = {"raw_s": raw_times, "one_s": one_times, "batch_s": batch_times, "raw_tokens": raw_tokens,
+                    "one_tokens": one_tokens, "batch_tokens": batch_tokens, "same": same, "n": len(reqs),
+                    "raw_texts_match": sum(r == c.choices[0].text for r, c in zip(raw, one, strict=True))}  # fmt: skip
     backend.close()
 
 
@@ -141,18 +166,29 @@ def bench_remote(model: Path, args: argparse.Namespace, out: dict[str, Any]) -> 
         reqs = requests(args.n, args.max_tokens)
         remote = RemoteBackend(url, max_concurrency=args.concurrency)
         remote.complete(reqs[:2])  # warm-up (also probes the dialect)
-        t_seq, seq = timed(lambda: [remote.complete([r])[0] for r in reqs])
-        t_conc, conc = timed(lambda: remote.complete(reqs))
+        t_seq, seq_times, seq = repeated(lambda: [remote.complete([r])[0] for r in reqs], args.repeats)
+        t_conc, conc_times, conc = repeated(lambda: remote.complete(reqs), args.repeats)
         stats = httpx.get(url[:-3] + "/health").json()
-        tokens = sum(r.usage.completion_tokens for r in conc)
+        seq_tokens = sum(r.usage.completion_tokens for r in seq)
+        conc_tokens = sum(r.usage.completion_tokens for r in conc)
         same = sum(a.choices == b.choices for a, b in zip(seq, conc, strict=True))
-        print(f"\n### Remote backend -> sciReason serve: {args.n} requests x {args.max_tokens} tokens\n")
-        print("| method | seconds | tokens/s | speed-up vs baseline |\n|---|---|---|---|")
-        print(row("baseline: sequential complete([r])", t_seq, tokens, t_seq))
-        print(row(f"concurrent complete(all), {args.concurrency} in flight", t_conc, tokens, t_seq))
-        print(f"\nserver: {stats['batches']} batches, largest {stats['max_batch']} requests; "
-              f"concurrent == sequential completions: {same}/{len(reqs)}")  # fmt: skip
-        out["remote"] = {"seq_s": t_seq, "conc_s": t_conc, "tokens": tokens, "same": same, "stats": stats}
+        print(
+            f"\n### Remote backend -> sciReason serve: {args.n} requests, at most {args.max_tokens} tokens\n"
+        )
+        print(HEADER)
+        print(row("baseline: sequential complete([r])", t_seq, seq_tokens, seq_tokens / t_seq))
+        print(
+            row(
+                f"concurrent complete(all), {args.concurrency} in flight",
+                t_conc,
+                conc_tokens,
+                seq_tokens / t_seq,
+            )
+        )
+        print(f"\nserver (all runs): {stats['batches']} batches, largest {stats['max_batch']} requests; "
+              f"concurrent == sequential completions: {same}/{len(reqs)}; median of {args.repeats} runs each")  # fmt: skip
+        out["remote"] = {"seq_s": seq_times, "conc_s": conc_times, "seq_tokens": seq_tokens,
+                         "conc_tokens": conc_tokens, "same": same, "stats": stats}  # fmt: skip
         remote.close()
     finally:
         proc.terminate()
@@ -224,6 +260,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32, help="LocalBackend max_batch_size")
     parser.add_argument("--concurrency", type=int, default=32, help="RemoteBackend max_concurrency")
     parser.add_argument("--overhead-calls", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per method (median reported)")
     parser.add_argument("--dtype", default=None)
     parser.add_argument("--device-map", default=None)
     parser.add_argument("--json", type=Path)

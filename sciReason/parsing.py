@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sciReason import verdicts
 from sciReason.representations import (
     canonical_smiles,
     normalize_sequence,
@@ -118,15 +119,20 @@ _DONT_KNOW = re.compile(
 
 # ---------------------------------------------------------------- numbers
 
-_NUM = re.compile(r"(?<![\w.])([-+−]\s?)?(\d+(?:\.\d*)?|\.\d+)(?:\s?[eE]\s?([-+−]?\d+))?")
+# A number not glued to a word (``C1``) and not a 5'/3' end label; keeps signs (also U+2011 and U+2212) and
+# exponents.
+_NUM = re.compile(
+    r"(?<![\w.])([-+\u2212\u2011]\s?)?(\d+(?:\.\d*)?|\.\d+)(?:\s?[eE]\s?([-+\u2212]?\d+))?(?![\d'\u2032\u2019])"
+)
 
 
 def find_numbers(text: str) -> list[float]:
-    """All numbers in ``text``, keeping signs (``-1``, ``- 0.2``, ``−3``) and exponents (``1e-3``)."""
+    """All numbers in ``text``, keeping signs (``-1``, ``- 0.2``, ``−3``) and exponents (``1e-3``); the
+    ``5'`` / ``3'`` of a sequence end are not numbers."""
     out = []
     for m in _NUM.finditer(text):
-        sign = (m.group(1) or "").replace(" ", "").replace("−", "-")
-        exp = (m.group(3) or "").replace("−", "-")
+        sign = (m.group(1) or "").replace(" ", "").replace("\u2212", "-").replace("\u2011", "-")
+        exp = (m.group(3) or "").replace("\u2212", "-")
         literal = f"{sign}{m.group(2)}" + (f"e{exp}" if exp else "")
         try:
             value = float(literal)
@@ -137,20 +143,50 @@ def find_numbers(text: str) -> list[float]:
     return out
 
 
-def parse_number(answer: str) -> Parsed:
+def _six_significant(value: float) -> float:
+    # Biology-Instructions keeps 6 significant digits of every number it reads (same as the reference).
+    return float(f"{value:.6g}")
+
+
+_SMILES_BLOCK = re.compile(r"<\s*SMILES\s*>.*?<\s*/\s*SMILES\s*>", re.I | re.S)
+
+
+def parse_number(answer: str, group: str = "") -> Parsed:
+    """A number: the first one inside ``<NUMBER>``; untagged, by the task family's rule.
+
+    SMolInstruct reads the LAST number outside ``<SMILES>`` blocks (the final value of a reasoned reply);
+    Biology-Instructions reads the ``<summary>`` block first and keeps 6 significant digits; other
+    families read the first number.
+    """
     tagged = extract_tag(answer, "NUMBER")
-    source = tagged if tagged is not None else answer
+    if tagged is not None:
+        nums = find_numbers(tagged)
+        if not nums:
+            return _bad(f"no number in answer {tagged[:60]!r}", tagged)
+        return Parsed(nums[0], True, None, tagged)
+    source = answer
+    if group.startswith("bio_instruction"):
+        source = after_summary(answer)
+    elif group.startswith("LLM4Chem"):
+        nums = find_numbers(_SMILES_BLOCK.sub(" ", answer))
+        if not nums:
+            return _bad(f"no number in answer {answer[:60]!r}", answer)
+        return Parsed(nums[-1], True, None, answer)
     nums = find_numbers(source)
     if not nums:
         return _bad(f"no number in answer {source[:60]!r}", source)
-    return Parsed(nums[0], True, None, source)
+    value = _six_significant(nums[0]) if group.startswith("bio_instruction") else nums[0]
+    return Parsed(value, True, None, source)
 
 
-def parse_numbers(answer: str, n_values: int = 1) -> Parsed:
-    nums = find_numbers(answer)
+def parse_numbers(answer: str, n_values: int = 1, group: str = "") -> Parsed:
+    bio = group.startswith("bio_instruction")
+    source = after_summary(answer) if bio else answer
+    nums = find_numbers(source)
     if len(nums) < n_values:
-        return _bad(f"expected {n_values} numbers, found {len(nums)} in {answer[:60]!r}", answer)
-    return Parsed(nums[:n_values], True, None, answer)
+        return _bad(f"expected {n_values} numbers, found {len(nums)} in {source[:60]!r}", source)
+    values = [_six_significant(x) for x in nums[:n_values]] if bio else nums[:n_values]
+    return Parsed(values, True, None, source)
 
 
 # ---------------------------------------------------------------- molecules and sequences
@@ -194,13 +230,36 @@ def parse_iupac(answer: str) -> Parsed:
     return Parsed(name, True, None, tagged) if name else _bad("empty IUPAC name", tagged)
 
 
+_FORMULA_WORD = re.compile(r"(?:[A-Z][a-z]?\d*)+(?:[+-]\d*|\d*[+-])?")
+_WORD_EDGE = ".,;:!?\"'`*()[]{}"
+
+
+def _formula_in_sentence(answer: str) -> str | None:
+    """The last whole word of a sentence that is a formula (``Its formula works out to C2H6O.``).
+
+    A word must parse as a formula over real element symbols AND carry a count or two elements, so
+    ordinary capitalised words (``I``, ``In``, ``He``, ``Done``) are never read as formulas.
+    """
+    found = None
+    for token in answer.split():
+        word = token.strip(_WORD_EDGE)
+        if not _FORMULA_WORD.fullmatch(word) or parse_formula(word) is None:
+            continue
+        if re.search(r"\d", word) or len(re.findall(r"[A-Z]", word)) >= 2:
+            found = word
+    return found
+
+
 def parse_formula_answer(answer: str) -> Parsed:
     tagged = extract_tag(answer, "MOLFORMULA")
     if tagged is None:
         tokens = answer.split()
-        if len(tokens) != 1:  # never read a formula out of ordinary words ("Do" from "Done")
-            return _bad("no <MOLFORMULA> tag in answer", answer)
-        tagged = tokens[0]
+        if len(tokens) == 1:
+            tagged = tokens[0].strip(_WORD_EDGE) or tokens[0]
+        else:  # never read a formula out of ordinary words ("Do" from "Done")
+            tagged = _formula_in_sentence(answer)
+            if tagged is None:
+                return _bad("no <MOLFORMULA> tag and no formula in the answer", answer)
     counts = parse_formula(tagged)
     if counts is None:
         return _bad(f"not a molecular formula: {tagged!r}", tagged)
@@ -230,67 +289,117 @@ def parse_material_answer(answer: str) -> Parsed:
     return Parsed(value, True, None, tagged)
 
 
-# ---------------------------------------------------------------- labels
+# ---------------------------------------------------------------- labels and verdicts
 
-_YES = re.compile(r"\b(yes|positive|true)\b", re.I)
-_NO = re.compile(r"\b(no|negative|false)\b", re.I)
+_SUMMARY_OPEN = re.compile(r"<\s*summary\s*>", re.I)
+_SUMMARY_CLOSE = re.compile(r"<\s*/\s*summary\s*>", re.I)
 
 
-def _yes_no_core(text: str) -> bool | None | str:
-    """True/False, or a reason string when undecidable."""
-    t = text.strip()
-    if not t:
-        return "empty answer"
-    m = re.search(
-        r"\bthe (?:answer|prediction result) is\s*:?\s*(yes|no|positive|negative|true|false)\b", t, re.I
-    )
-    if m:
-        return m.group(1).lower() in ("yes", "positive", "true")
-    lead = re.match(r"\W*(yes|no|positive|negative|true|false)\b", t, re.I)
-    if lead:
-        return lead.group(1).lower() in ("yes", "positive", "true")
-    if _DONT_KNOW.search(t):
-        return "the model says it does not know"
-    yes, no = bool(_YES.search(t)), bool(_NO.search(t))
-    if yes != no:
-        return yes
-    return "no clear yes/no in answer" if not yes else "answer contains both yes and no"
+def after_summary(answer: str) -> str:
+    """The text after the last ``<summary>`` tag (its closing tag removed), else the whole answer.
+
+    Biology-Instructions prompts ask for a ``<summary>`` of the prediction; the reference reads it first.
+    """
+    opens = list(_SUMMARY_OPEN.finditer(answer))
+    if not opens:
+        return answer
+    return _SUMMARY_CLOSE.sub(" ", answer[opens[-1].end() :]).strip()
+
+
+def _verdict(text: str, vocab: verdicts.Vocabulary, source: str) -> Parsed:
+    v = verdicts.read_verdict(text, vocab)
+    if v.label is None:
+        return _bad(v.reason or "no clear verdict in answer", source)
+    return Parsed(v.label == "yes", True, None, source)
 
 
 def parse_boolean(answer: str) -> Parsed:
+    """SMolInstruct ``<BOOLEAN>``: the tag's verdict; untagged, the final verdict (the reference reads the
+    last yes/true/no/false word)."""
     tagged = extract_tag(answer, "BOOLEAN")
     source = tagged if tagged is not None else answer
-    v = _yes_no_core(source)
-    return _bad(v, source) if isinstance(v, str) else Parsed(v, True, None, source)
+    return _verdict(source, verdicts.BOOLEAN, source)
+
+
+def parse_bio_yes_no(answer: str) -> Parsed:
+    """Biology-Instructions binary tasks: the ``<summary>`` block first, then the reference's keyword
+    classifier (negative keywords before positive ones, "don't know" forced wrong) under the final-verdict
+    layers of :mod:`sciReason.verdicts`. The reference's NLI-model fallback is not run."""
+    text = after_summary(answer)
+    return _verdict(text, verdicts.BIO, text)
 
 
 def parse_gue(answer: str) -> Parsed:
-    m = re.search(r"\bThe prediction result is\s+(positive|negative)\b", answer, re.I)
-    if m:
+    """GUE: the last "The prediction result is positive/negative", else the reference's keyword rule."""
+    found = list(re.finditer(r"\bThe prediction result is\s+(positive|negative)\b", answer, re.I))
+    if found:
+        m = found[-1]
         return Parsed(m.group(1).lower() == "positive", True, None, m.group(0))
-    return parse_boolean(answer)
+    return _verdict(answer, verdicts.GUE, answer)
 
 
 def parse_peer(answer: str) -> Parsed:
-    m = re.search(r"\bThe answer is\s*:?\s*(yes|no)\b", answer, re.I)
-    if m:
+    """PEER: the last "The answer is Yes/No", else the reference's keyword rule with word boundaries."""
+    found = list(re.finditer(r"\bThe answer is\s*:?\s*(yes|no)\b", answer, re.I))
+    if found:
+        m = found[-1]
         return Parsed(m.group(1).lower() == "yes", True, None, m.group(0))
-    return parse_boolean(answer)
+    return _verdict(answer, verdicts.PEER, answer)
+
+
+_ANSWER_PREFIX = re.compile(
+    r"^\s*(?:(?:final\s+)?answer|response|result|output)\s*[:：]\s*|^\s*I would (?:like to )?say that\s+",
+    re.I,
+)
+
+
+def strip_answer_prefix(answer: str) -> str:
+    """Drop a leading "Answer:" / "Response:" / "I would say that" (the reference strips these too)."""
+    text = answer.strip()
+    while True:
+        cut = _ANSWER_PREFIX.sub("", text, count=1)
+        if cut == text:
+            return text
+        text = cut.strip()
 
 
 def parse_yes_no_maybe(answer: str) -> Parsed:
-    m = re.match(r"\W*(yes|no|maybe)\b", answer.strip(), re.I)
-    if not m:
-        return _bad("answer does not start with Yes, No or Maybe", answer)
-    return Parsed(m.group(1).lower(), True, None, answer)
+    """Mol-Instructions true/false questions: Yes / No / Maybe wherever the verdict stands."""
+    text = strip_answer_prefix(answer)
+    v = verdicts.read_verdict(text, verdicts.TRUE_FALSE)
+    if v.label is None:
+        return _bad(v.reason or "no Yes, No or Maybe in answer", text)
+    return Parsed(v.label, True, None, text)
+
+
+_LETTERS = "ABCD"
+_CHOICE_CUES = (
+    rf"\b(?:answer|option|choice)\s*(?:is|would be|:)?\s*(?:option\s*)?\(?([{_LETTERS}])\)?(?![\w'])",
+    rf"\b(?:choose|chose|pick|select|go with|opt for)\s+(?:option\s*)?\(?([{_LETTERS}])\)?(?![\w'])",
+)
 
 
 def parse_choice(answer: str) -> Parsed:
-    for pat in (r"\(([A-D])\)", r"\banswer is\s*:?\s*\(?([A-D])\b", r"^\W*([A-D])\b[).:]?", r"\b([A-D])\)"):
-        m = re.search(pat, answer.strip(), re.M)
-        if m:
-            return Parsed(m.group(1), True, None, answer)
-    return _bad("no option letter A-D in answer", answer)
+    """The option letter A-D: an explicit choice ("the answer is C", "I would choose C") wins (the last
+    one); else a letter opening the reply ("C.", "(C)"), else the first "(X)" / "X)", else the first
+    letter standing alone as a word ("... C here"). An article "A" before a word is not a letter."""
+    text = strip_answer_prefix(answer)
+    for pat in _CHOICE_CUES:
+        found = re.findall(pat, text)
+        if found:
+            return Parsed(found[-1], True, None, text)
+    lead = re.match(rf"[\W_]*\(?([{_LETTERS}])(?![\w'])(?!\s+[a-z])", text)
+    if lead:
+        return Parsed(lead.group(1), True, None, text)
+    paren = re.search(rf"\(([{_LETTERS}])\)|(?<![\w(])([{_LETTERS}])\)", text)
+    if paren:
+        return Parsed(paren.group(1) or paren.group(2), True, None, text)
+    for m in re.finditer(rf"(?<![\w'-])([{_LETTERS}])(?![\w'-])", text):
+        rest = text[m.end() :]
+        if m.group(1) == "A" and re.match(r"\s+[a-z]", rest):  # the article
+            continue
+        return Parsed(m.group(1), True, None, text)
+    return _bad("no option letter A-D in answer", text)
 
 
 def _tag_or_answer(answer: str, tags: tuple[str, ...]) -> str:
@@ -301,33 +410,70 @@ def _tag_or_answer(answer: str, tags: tuple[str, ...]) -> str:
     return answer.strip()
 
 
+# Answer tags of other output kinds: a reply wrapped in one of these is the wrong kind of answer for a
+# list/label task (a <BOOLEAN> verdict is not a list of entities).
+_KIND_TAGS = ("SMILES", "BOOLEAN", "NUMBER", "MOLFORMULA", "IUPAC", "protein", "rna", "dna", "material")
+_SMILES_MARKS = re.compile(r"[=#@\[\]\\/]|[A-Za-z\])]\d|\(")
+
+
+def wrong_kind(answer: str, own_tags: tuple[str, ...] = ()) -> str | None:
+    """Why ``answer`` is the wrong kind of reply for a text list or label (``None`` when it is not)."""
+    for tag in _KIND_TAGS:
+        if tag not in own_tags and re.search(rf"<\s*/?\s*{tag}\s*>", answer, re.I):
+            return f"the answer is a <{tag}> value, not the expected text"
+    text = answer.strip().strip(".").strip()
+    if re.fullmatch(r"(?:yes|no|true|false)", text, re.I):
+        return f"the answer is a bare yes/no verdict ({text!r}), not the expected text"
+    if find_numbers(text) and _NUM.sub("", text).strip(" ,;") == "":
+        return f"the answer is a bare number ({text!r}), not the expected text"
+    if text and not re.search(r"\s", text) and _SMILES_MARKS.search(text) and canonical_smiles(text):
+        return f"the answer is a bare SMILES ({text!r}), not the expected text"
+    if _DONT_KNOW.search(text) and len(text.split()) <= 8:
+        return "the model says it does not know"
+    return None
+
+
 def parse_label(answer: str, tags: tuple[str, ...] = ()) -> Parsed:
     text = _tag_or_answer(answer, tags)
+    problem = wrong_kind(text, tags)
+    if problem:
+        return _bad(problem, text)
     first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    if first and _DONT_KNOW.search(first):
-        return _bad("the model says it does not know", text)
     return Parsed(first.rstrip("."), True, None, text) if first else _bad("empty answer", text)
 
 
 def parse_term_list(answer: str, tags: tuple[str, ...] = ()) -> Parsed:
     text = _tag_or_answer(answer, tags)
+    problem = wrong_kind(text, tags)
+    if problem:
+        return _bad(problem, text)
     terms = [t.strip().rstrip(".") for t in re.split(r"[;,，；\n]", text) if t.strip().rstrip(".")]
     return Parsed(terms, True, None, text) if terms else _bad("no terms in answer", text)
 
 
-def parse_label_set(answer: str, options: tuple[str, ...]) -> Parsed:
-    terms = [t.strip() for t in re.split(r"[;,，；\n]|\band\b", answer) if t.strip()]
+# RNA modification classes whose mention the reference reads as a label (case-sensitive, whole words).
+def parse_label_set(answer: str, options: tuple[str, ...], group: str = "") -> Parsed:
+    """Labels from a closed set (Biology-Instructions RNA modifications).
+
+    The ``<summary>`` block is read first. Labels are whole, case-sensitive words (``m6A``, ``Psi``); a
+    reply that names none is read by the verdict rule as the reference does: a negative verdict means the
+    label ``none``, a positive one an empty label set.
+    """
+    text = after_summary(answer)
+    terms = [t.strip(" .") for t in re.split(r"[;,，；\n]|\band\b", text) if t.strip(" .")]
     lookup = {o.lower(): o for o in options}
-    found = []
-    for term in terms:
-        key = term.strip(" .").lower()
-        if key in lookup:
-            found.append(lookup[key])
+    found = [lookup[t.lower()] for t in terms if t.lower() in lookup]
     if not found:  # labels embedded in a sentence
-        found = [o for o in options if re.search(rf"(?<![\w]){re.escape(o)}(?![\w])", answer)]
-    return (
-        Parsed(sorted(set(found)), True, None, answer) if found else _bad("no known label in answer", answer)
-    )
+        found = [o for o in options if re.search(rf"(?<![\w]){re.escape(o)}(?![\w])", text)]
+    if found:
+        return Parsed(sorted(set(found)), True, None, text)
+    if group.startswith("bio_instruction") and "none" in lookup:
+        v = verdicts.read_verdict(text, verdicts.BIO)
+        if v.label == "no":
+            return Parsed([lookup["none"]], True, None, text)
+        if v.label == "yes":
+            return Parsed([], True, None, text)
+    return _bad("no known label in answer", text)
 
 
 _EC = re.compile(r"(?<![\w.])\d+\.(?:\d+|-)\.(?:\d+|-)\.(?:n?\d+|-)(?![\w.])")
@@ -339,19 +485,66 @@ def parse_ec_numbers(answer: str, tags: tuple[str, ...] = ()) -> Parsed:
     return Parsed(found, True, None, text) if found else _bad("no EC number a.b.c.d in answer", text)
 
 
+def _top_level_groups(text: str) -> list[str]:
+    """Contents of the top-level ``( ... )`` groups; nested parentheses (chemical names) stay inside."""
+    groups, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            if depth == 0:
+                start = i + 1
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                groups.append(text[start:i])
+    return groups
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas that are not inside parentheses or brackets."""
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}" and depth:
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [p.strip() for p in parts]
+
+
 def parse_tuples(answer: str) -> Parsed:
-    found = [tuple(p.strip() for p in m.split(",")) for m in re.findall(r"\(([^()]*)\)", answer)]
+    """Relation tuples ``(chemical, relation, target)``; a reply without parentheses is one tuple per line
+    (the reference reads an untagged reply as one tuple)."""
+    text = strip_answer_prefix(answer)
+    problem = wrong_kind(text)
+    if problem:
+        return _bad(problem, text)
+    groups = _top_level_groups(text)
+    if not groups:
+        groups = [ln.strip().rstrip(".") for ln in text.splitlines() if ln.strip().rstrip(".")]
+    found = [tuple(_split_top_level(g)) for g in groups]
     found = [t for t in found if any(t)]
-    return Parsed(found, True, None, answer) if found else _bad("no (a, b) tuples in answer", answer)
+    return Parsed(found, True, None, text) if found else _bad("no (a, b) tuples in answer", text)
 
 
 def parse_entity_list(answer: str) -> Parsed:
-    items = [e.strip() for e in answer.strip().rstrip(".").split(", ") if e.strip()]
-    return Parsed(items, True, None, answer) if items else _bad("no entities in answer", answer)
+    """Entity names separated by ", " (or one per line); an "Answer:" prefix is not part of the first one,
+    and a reply of another kind (a tag, a yes/no, a number, a bare SMILES) is invalid."""
+    text = strip_answer_prefix(answer)
+    problem = wrong_kind(text)
+    if problem:
+        return _bad(problem, text)
+    items = [e.strip() for e in re.split(r", |\n", text.rstrip(".")) if e.strip()]
+    return Parsed(items, True, None, text) if items else _bad("no entities in answer", text)
 
 
-def parse_text(answer: str) -> Parsed:
-    text = answer.strip()
+def parse_text(answer: str, group: str = "") -> Parsed:
+    text = strip_answer_prefix(answer) if group.startswith("Mol-Instructions biotext") else answer.strip()
     return Parsed(text, True, None, text) if text else _bad("empty answer", text)
 
 
@@ -385,25 +578,30 @@ def parse_llm4mat(answer: str, key: str, options: tuple[str, ...] = ()) -> Parse
 
 ParserFn = Callable[..., Parsed]
 
+
+def _group(spec: Any) -> str:
+    return str(getattr(spec, "group", "") or "")
+
+
 PARSERS: dict[str, ParserFn] = {
     "smiles": lambda a, s: parse_smiles(a),
     "iupac": lambda a, s: parse_iupac(a),
     "formula": lambda a, s: parse_formula_answer(a),
-    "number": lambda a, s: parse_number(a),
-    "numbers": lambda a, s: parse_numbers(a, s.n_values if s else 1),
+    "number": lambda a, s: parse_number(a, _group(s)),
+    "numbers": lambda a, s: parse_numbers(a, s.n_values if s else 1, _group(s)),
     "boolean": lambda a, s: parse_boolean(a),
-    "yes_no": lambda a, s: parse_boolean(a),
+    "yes_no": lambda a, s: parse_bio_yes_no(a),
     "gue": lambda a, s: parse_gue(a),
     "peer": lambda a, s: parse_peer(a),
     "yes_no_maybe": lambda a, s: parse_yes_no_maybe(a),
     "choice": lambda a, s: parse_choice(a),
     "label": lambda a, s: parse_label(a, s.answer_tags if s else ()),
-    "label_set": lambda a, s: parse_label_set(a, s.options if s else ()),
+    "label_set": lambda a, s: parse_label_set(a, s.options if s else (), _group(s)),
     "term_list": lambda a, s: parse_term_list(a, s.answer_tags if s else ()),
     "ec_numbers": lambda a, s: parse_ec_numbers(a, s.answer_tags if s else ()),
     "tuples": lambda a, s: parse_tuples(a),
     "entity_list": lambda a, s: parse_entity_list(a),
-    "text": lambda a, s: parse_text(a),
+    "text": lambda a, s: parse_text(a, _group(s)),
     "llm4mat": lambda a, s: (
         parse_llm4mat(a, s.property_key or "", s.options) if s else _bad("llm4mat needs a task")
     ),

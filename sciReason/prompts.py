@@ -47,7 +47,7 @@ def validate_input(spec: TaskSpec, item: Any) -> Any:
     if kind == "reaction":
         return _reaction(item)
     if kind in ("protein", "dna", "rna"):
-        return require_sequence(_text(item, f"a {kind} sequence"), kind)
+        return require_sequence(_text(item, f"a {kind} sequence"), kind, extended=spec.extended_alphabet)
     if kind in _PAIR_KINDS:
         if isinstance(item, Mapping):
             values = [item.get(f) for f in spec.input_fields]
@@ -61,7 +61,8 @@ def validate_input(spec: TaskSpec, item: Any) -> Any:
             raise InputError(f"task {spec.id!r} needs {list(spec.input_fields)}, got {item!r}")
         kinds = _PAIR_KINDS[kind]
         return tuple(
-            require_sequence(_text(v, f"a {k} sequence"), k) for v, k in zip(values, kinds, strict=True)
+            require_sequence(_text(v, f"a {k} sequence"), k, extended=spec.extended_alphabet)
+            for v, k in zip(values, kinds, strict=True)
         )
     if kind == "none":
         if item is None or (isinstance(item, str) and not item.strip()):

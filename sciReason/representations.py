@@ -82,8 +82,18 @@ def canonical_smiles(smiles: str, isomeric: bool = True) -> str | None:
     return Chem.MolToSmiles(mol, isomericSmiles=isomeric)
 
 
+#: Longest SMILES accepted as user input. RDKit's canonicaliser crashes the process (segmentation fault) on
+#: chains of some 20,000 atoms; no molecule a language model reads comes close to this.
+MAX_SMILES_CHARS = 10_000
+
+
 def require_smiles(smiles: str) -> str:
     """Canonical SMILES of user input, or :class:`InvalidSequenceError` naming the value."""
+    if isinstance(smiles, str) and len(smiles) > MAX_SMILES_CHARS:
+        raise InvalidSequenceError(
+            f"SMILES {smiles[:40]!r}... has {len(smiles)} characters, more than the {MAX_SMILES_CHARS} sciReason "
+            "accepts; give a smaller molecule"
+        )
     canon = canonical_smiles(smiles) if isinstance(smiles, str) else None
     if canon is None:
         raise InvalidSequenceError(
@@ -91,6 +101,21 @@ def require_smiles(smiles: str) -> str:
             "valences, or pass a different representation with source=..."
         )
     return canon
+
+
+@lru_cache(maxsize=200_000)
+def murcko_scaffold(smiles: str) -> str | None:
+    """Canonical Bemis-Murcko scaffold SMILES ('' for an acyclic molecule), or None if unparsable."""
+    mol = mol_from_smiles(smiles)
+    if mol is None:
+        return None
+    from rdkit import Chem
+    from rdkit.Chem.Scaffolds import MurckoScaffold
+
+    try:
+        return Chem.MolToSmiles(MurckoScaffold.GetScaffoldForMol(mol))
+    except Exception:  # RDKit cannot build a scaffold for a few exotic valences
+        return None
 
 
 def smiles_to_inchi(smiles: str) -> str | None:
@@ -237,16 +262,54 @@ def normalize_sequence(seq: str) -> str:
     return re.sub(r"\s+", "", seq).upper()
 
 
-def require_sequence(seq: str, kind: str) -> str:
-    """Normalised sequence of user input, or :class:`InvalidSequenceError` naming the letters."""
+STANDARD_ALPHABETS: dict[str, frozenset[str]] = {
+    "protein": PROTEIN_ALPHABET,
+    "dna": DNA_ALPHABET,
+    "rna": RNA_ALPHABET,
+}
+
+
+def require_sequence(seq: str, kind: str, *, extended: bool = False) -> str:
+    """User input as a ``kind`` sequence ("protein", "dna", "rna"), or :class:`InvalidSequenceError`.
+
+    User input is checked as given, not repaired: only the standard letters (20 residues, ACGT, ACGU) are
+    accepted, plus the extended ones (protein U O B Z X J, nucleotide N) when ``extended`` is true (tasks
+    whose datasets contain them). Spaces, line breaks and lower case are rejected with the offending letters
+    named; to normalise on purpose, pass ``normalize_sequence(seq)`` (upper-cases and drops whitespace).
+    Leading and trailing whitespace is ignored.
+
+    >>> require_sequence("MKTAYIAKQR", "protein")
+    'MKTAYIAKQR'
+    """
     if not isinstance(seq, str):
         raise InvalidSequenceError(f"{kind} sequence must be a string, got {type(seq).__name__}")
-    norm = normalize_sequence(seq)
-    problem = sequence_problem(norm, kind)
-    if problem:
-        allowed = "".join(sorted(ALPHABETS[kind]))
-        raise InvalidSequenceError(f"{problem} in {seq[:60]!r}; allowed letters are {allowed}")
-    return norm
+    text = seq.strip()
+    if not text:
+        raise InvalidSequenceError(f"empty {kind} sequence; give the sequence as one string of letters")
+    alphabet = (ALPHABETS if extended else STANDARD_ALPHABETS)[kind]
+    bad = sorted({ch for ch in text if ch not in alphabet})
+    if not bad:
+        return text
+    hints = []
+    if any(ch.isspace() for ch in bad):
+        hints.append("remove the spaces and line breaks")
+    if any(ch.islower() and ch.upper() in ALPHABETS[kind] for ch in bad):
+        hints.append("upper-case it")
+    if hints:
+        hints.append("or pass sciReason.representations.normalize_sequence(seq) to do both on purpose")
+    only_extended = [ch for ch in bad if ch in ALPHABETS[kind]]
+    if only_extended and not extended:
+        hints.append(
+            f"{''.join(only_extended)} {'is' if len(only_extended) == 1 else 'are'} allowed only by tasks "
+            "whose data use extended letters"
+        )
+    named = ", ".join(repr(ch) for ch in bad)
+    what = "standard " if not extended else ""
+    fix = f"; {'; '.join(hints)}" if hints else ""
+    raise InvalidSequenceError(
+        f"{kind} sequence {text[:60]!r} has letters outside the {what}{kind} alphabet: {named} "
+        f"(allowed: {''.join(sorted(alphabet))}){fix}"
+    )
 
 
 @dataclass(frozen=True)

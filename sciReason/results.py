@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +30,21 @@ class Candidate(BaseModel):
     truncated_in_reasoning: bool = False
 
 
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def distinct_values(candidates: list[Candidate]) -> list[Any]:
+    """Values of the valid candidates without repeats (canonical SMILES, normalised sequences), in order."""
+    seen: set[str] = set()
+    out = []
+    for c in candidates:
+        if c.valid and _key(c.value) not in seen:
+            seen.add(_key(c.value))
+            out.append(c.value)
+    return out
+
+
 class TaskResult(BaseModel):
     """The result of one input.
 
@@ -46,6 +62,8 @@ class TaskResult(BaseModel):
             when the budget ran out while the model was still reasoning (never parsed as an answer).
         candidates: every completion, in the backend's order (beam rank / sample order).
         attempts: how many requests were made (``max_attempts`` resamples invalid outputs).
+        requested: for ``generate(n=...)``, the number of distinct valid values asked for (``None`` otherwise).
+        shortfall: for ``generate``, how many of ``requested`` are missing after resampling (0 = all there).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -66,11 +84,16 @@ class TaskResult(BaseModel):
     candidates: list[Candidate] = Field(default_factory=list)
     attempts: int = 1
     model: str | None = None
+    requested: int | None = None
+    shortfall: int = 0
 
     @property
     def values(self) -> list[Any]:
-        """Values of all valid candidates, in order (e.g. the molecules of ``generate(n=...)``)."""
-        return [c.value for c in self.candidates if c.valid]
+        """Values of the valid candidates, in order. For ``generate(n=...)`` (``requested`` set): the distinct
+        ones, at most ``requested`` (e.g. the molecules; ``shortfall`` says how many are missing)."""
+        if self.requested is None:
+            return [c.value for c in self.candidates if c.valid]
+        return distinct_values(self.candidates)[: self.requested]
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

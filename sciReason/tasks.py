@@ -42,6 +42,12 @@ _REPR_ALIASES = {
 }
 
 
+# Input alphabets (project decision): datasets drawn from UniProt or genome assemblies contain extended
+# letters (protein X, U, O, B, Z, J; nucleotide N), so their tasks accept them as input; every other task
+# (PEER, ...) takes the standard alphabet only (20 residues, ACGT, ACGU).
+EXTENDED_INPUT_GROUPS: tuple[str, ...] = ("OPI", "Mol-Instructions protein", "GUE", "bio_instruction")
+
+
 @dataclass(frozen=True)
 class Decoding:
     """Default decoding of a task (the reference's generation settings)."""
@@ -107,6 +113,11 @@ class TaskSpec:
         else:
             text = self.prompt_template.replace("{input}", str(item))
         return [Message(role="user", content=text)]
+
+    @property
+    def extended_alphabet(self) -> bool:
+        """Whether sequence inputs may use extended letters (see ``EXTENDED_INPUT_GROUPS``)."""
+        return self.group.startswith(EXTENDED_INPUT_GROUPS)
 
     @property
     def stop_strings(self) -> tuple[str, ...]:

@@ -74,6 +74,22 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Delta:
+    """A piece of one completion while it streams (``Client.stream``, ``backend.stream``, SSE chunks).
+
+    ``index`` is the choice index (``n > 1``); ``text`` continues the answer text and ``reasoning`` the
+    server-separated reasoning text. The last delta of a choice carries its ``finish_reason``. The
+    concatenated ``text`` of a choice equals its final ``Choice.text``.
+    """
+
+    index: int = 0
+    text: str = ""
+    reasoning: str = ""
+    finish_reason: FinishReason | None = None
+    attempt: int = 0  # set by Client.stream: resampling an invalid answer streams a new attempt
+
+
+@dataclass(frozen=True)
 class ChatResponse:
     choices: tuple[Choice, ...]
     usage: Usage = field(default_factory=Usage)

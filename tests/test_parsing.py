@@ -138,8 +138,9 @@ def test_gue_and_peer_sentences() -> None:
     assert p("cpd-prom_core_all", "Analysis... The prediction result is positive.").parsed.value is True
     assert p("tf-h-0", "the prediction result is Negative").parsed.value is False
     assert p("solubility", "Long answer. The answer is No").parsed.value is False
-    # 'incorrect' must not count as yes (the reference matched substrings)
-    assert not p("stability", "That would be incorrect to say").parsed.valid
+    # 'incorrect' is the reference's negative keyword; it must not count as yes (the reference matched the
+    # positive keyword 'correct' as a substring first)
+    assert p("stability", "That would be incorrect to say").parsed.value is False
 
 
 def test_yes_no_maybe_and_choice() -> None:
@@ -239,3 +240,145 @@ def test_untagged_fallbacks_do_not_accept_sentences() -> None:
     assert not p(
         "smol_name_conversion-s2i", "<BOOLEAN> No </BOOLEAN>"
     ).parsed.valid  # another task's tag is no name
+
+
+# ------------------------------------------------------------ issue 15: answers the reference reads correctly
+
+
+@pytest.mark.parametrize(
+    ("task", "text", "value"),
+    [
+        ("smol_property_prediction-bbbp", "No, wait - yes, it does.", True),
+        ("smol_property_prediction-bbbp", "Positive at first sight; on reflection, negative.", False),
+        ("antibody_antigen", "No, wait - yes, it does.", True),
+        ("antibody_antigen", "Positive at first sight; on reflection, negative.", False),
+        ("cpd-prom_core_all", "Negative at first sight. Actually, the prediction result is positive.", True),
+        ("solubility", "The answer is No. On second thought, the answer is Yes.", True),
+        ("smol_property_prediction-bbbp", "Yes, because no other mechanism explains it.", True),
+    ],
+)
+def test_bug1_the_final_verdict_wins(task: str, text: str, value: bool) -> None:
+    assert p(task, text).parsed.value is value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("The antibody shows no affinity for this antigen.", False),
+        ("The protein is insoluble in water.", False),
+        ("The sequence carries the motif needed for activity.", True),
+        ("Most probably.", True),
+        ("It is most probably not an interaction.", False),
+        ("It is not positive.", False),
+        ("Binding sites are present in the sequence.", True),
+        ("The motif lacks the core residues.", False),
+        ("The motif is absent here. <summary>Yes, they interact.</summary>", True),
+        ("<think>positive?</think> Long text, positive hints. <summary>Negative</summary>", False),
+    ],
+)
+def test_bug2_bio_instruction_keyword_classifier(text: str, value: bool) -> None:
+    assert p("antibody_antigen", text).parsed.value is value
+
+
+def test_bug2_dont_know_and_empty_are_unparsed_not_no() -> None:
+    for text in ("I don't know.", "", "The result is uncertain."):
+        out = p("rna_protein_interaction", text).parsed
+        assert not out.valid, text
+
+
+@pytest.mark.parametrize("prefix", ["Answer: ", "Response: ", "Final answer: ", "I would say that "])
+def test_bug3_answer_prefix_is_not_part_of_an_entity(prefix: str) -> None:
+    out = p("mol_instruction_chemical_entity_recognition", f"{prefix}aspirin, caffeine").parsed
+    assert out.value == ["aspirin", "caffeine"]
+
+
+def test_bug4_untagged_tuple_without_parentheses() -> None:
+    task = "mol_instruction_chemical_protein_interaction_extraction"
+    assert p(task, "ibuprofen, inhibitor, ptgs2").parsed.value == [("ibuprofen", "inhibitor", "ptgs2")]
+    assert p(task, "ibuprofen, inhibitor, ptgs2\naspirin, inhibitor, ptgs1").parsed.value == [
+        ("ibuprofen", "inhibitor", "ptgs2"),
+        ("aspirin", "inhibitor", "ptgs1"),
+    ]
+    nested = p(task, "(2-(4-isobutylphenyl)propanoic acid, inhibitor, ptgs2)").parsed.value
+    assert nested == [("2-(4-isobutylphenyl)propanoic acid", "inhibitor", "ptgs2")]
+
+
+@pytest.mark.parametrize(
+    ("text", "letter"),
+    [
+        ("I would choose C here", "C"),
+        ("Between A and C, I'd pick C.", "C"),
+        ("After weighing them, B is the one that fits", "B"),
+        ("A good choice is B", "B"),
+        ("D", "D"),
+        ("(A) is wrong; the answer is (C)", "C"),
+    ],
+)
+def test_bug5_bare_option_letter_inside_a_sentence(text: str, letter: str) -> None:
+    assert p("mol_instruction_multi_choice_question", text).parsed.value == letter
+
+
+def test_bug5_no_letter_is_invented() -> None:
+    assert not p(
+        "mol_instruction_multi_choice_question", "A molecule like this is hard to judge"
+    ).parsed.valid
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("My verdict, after weighing it: yes", "yes"),
+        ("After weighing the evidence, the answer is no.", "no"),
+        ("Given mixed data, maybe.", "maybe"),
+        ("It is not true.", "no"),
+        ("Yes", "yes"),
+    ],
+)
+def test_bug6_true_false_verdict_not_at_the_start(text: str, value: str) -> None:
+    assert p("mol_instruction_true_or_false_question", text).parsed.value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "formula"),
+    [
+        ("Its formula works out to C2H6O.", "C2H6O"),
+        ("The molecular formula is NaCl, i.e. sodium chloride", "NaCl"),
+        ("I think it is C6H12O6, I guess", "C6H12O6"),
+    ],
+)
+def test_bug7_formula_inside_a_plain_sentence(text: str, formula: str) -> None:
+    assert p("smol_name_conversion-s2f", text).parsed.value == formula
+
+
+@pytest.mark.parametrize("text", ["Done", "In water it dissolves", "He said so", "I am not sure."])
+def test_bug7_ordinary_words_are_never_formulas(text: str) -> None:
+    assert not p("smol_name_conversion-i2f", text).parsed.valid
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<BOOLEAN> Yes </BOOLEAN>", "CC(=O)Oc1ccccc1C(=O)O", "Yes.", "3.5", "<SMILES> CCO </SMILES>"],
+)
+def test_bug8_wrong_kind_entity_answers_are_invalid(text: str) -> None:
+    out = p("mol_instruction_chemical_entity_recognition", text).parsed
+    assert not out.valid and "not the expected text" in out.reason
+
+
+def test_bug8_wrong_kind_through_the_sdk_result() -> None:
+    from sciReason.backends.scripted import ScriptedBackend
+    from sciReason.client import Client
+
+    client = Client(ScriptedBackend(lambda req: "<BOOLEAN> Yes </BOOLEAN>"))
+    [res] = client.run("mol_instruction_chemical_entity_recognition", ["Aspirin and caffeine were given."])
+    assert res.valid is False and res.value is None
+    for task, text in (
+        ("mol_instruction_chemical_disease_interaction_extraction", "<BOOLEAN> Yes </BOOLEAN>"),
+        ("GO_UniProtSeq_go", "<SMILES> CCO </SMILES>"),
+    ):
+        assert not p(task, text).parsed.valid
+
+
+def test_prime_and_summary_numbers_for_biology_instructions() -> None:
+    assert p("MeanRibosomeLoading", "The 5' UTR suggests 4.5").parsed.value == 4.5
+    assert p("Isoform", "Reasoning with 3 steps. <summary>0.25</summary>").parsed.value == 0.25
+    assert p("smol_property_prediction-esol", "With 3 rings, the logS is -2.1").parsed.value == -2.1

@@ -9,7 +9,7 @@ what ran.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,7 +17,7 @@ from sciReason.errors import ConfigError
 
 __all__ = ["MOLECULE_PROPOSERS", "PROTEIN_PROPOSERS", "DesignConfig"]
 
-MOLECULE_PROPOSERS = ("graph_ga", "model", "rl")
+MOLECULE_PROPOSERS = ("graph_ga", "generator", "model", "rl")
 PROTEIN_PROPOSERS = ("point_mutation", "recombination", "block", "scan", "model")
 # 'auto' for sequence targets: the mix measured on the Ehrlich tuning instances (docs/benchmarks.md)
 SEQUENCE_AUTO = {"point_mutation": 1.0, "recombination": 1.0, "block": 2.0, "scan": 2.0}
@@ -170,6 +170,20 @@ class DesignConfig(BaseModel):
         ge=1,
         description="Sequence campaigns: after this many calls without a new best, restart the population "
         "from the start set (a new lineage; everything scored stays known and is never re-scored).",
+    )
+    generator_prior: str | None = Field(
+        None,
+        description="SMILES prior of the 'generator' proposer: a directory saved by scripts/build_prior.py; "
+        "default: the embedded ZINC-250k prior.",
+    )
+    generator: dict[str, Any] = Field(
+        default_factory=dict,
+        description="On-line learner settings of the 'generator' proposer (LearnerConfig fields: loss 'tb' or "
+        "'dap', lr, batch_size, num_keep, rank_coefficient, beta, kl_coefficient, sigma, augment, "
+        "diversity_bucket, temperature).",
+    )
+    generator_steps_per_call: float = Field(
+        0.1, ge=0.0, description="Gradient steps of the generator per newly scored candidate."
     )
     top_k: int = Field(100, ge=1, description="Candidates written to the top-k SDF/FASTA.")
     live: bool = Field(True, description="Show the rich live view (CLI only).")

@@ -39,7 +39,7 @@ from sciReason.agents.lineages import Lineages
 from sciReason.agents.pool import sample_start, sequence_alphabet
 from sciReason.agents.proposers import build_proposers
 from sciReason.agents.proposers.base import CampaignView, Proposer
-from sciReason.agents.records import Proposal, Record
+from sciReason.agents.records import Proposal, Record, rank_key
 from sciReason.agents.sites import SiteModel
 from sciReason.agents.storage import MemoryStore, OptunaStore, open_store
 from sciReason.agents.surrogate import GPScreen
@@ -70,7 +70,7 @@ class DesignResult:
     @property
     def best(self) -> Record | None:
         scored = [r for r in self.records if r.value is not None]
-        return max(scored, key=lambda r: (r.score, -r.call_index)) if scored else None
+        return min(scored, key=rank_key) if scored else None
 
 
 def _declared_limits(objective: Any) -> list[Any]:
@@ -205,6 +205,11 @@ class Campaign:
         if self.records:
             for island in range(len(self.lineages.islands)):
                 self.population = self._select(island)
+            ordered = sorted(self.records.values(), key=lambda r: r.call_index)
+            for proposer in self.proposers.values():
+                resume = getattr(proposer, "resume", None)  # learned proposers rebuild their state
+                if resume is not None:
+                    resume(ordered)
             logger.info("resumed %d records (%d orphan claims adopted)", len(self.records), len(orphans))
 
     @property
@@ -369,6 +374,7 @@ class Campaign:
                 worker=worker,
                 parents=p.parents,
                 feasible=bool(getattr(s, "feasible", True)),
+                margin=float(getattr(s, "margin", 0.0)),
             )
             for (p, idx), s in zip(batch, scored, strict=True)
         ]

@@ -125,7 +125,7 @@ class Lineages:
     def _rank(self, recs: list[Record], island: int) -> list[Record]:
         k = self.config.population_size
         pool = self._ranked[island] + [r for r in recs if r.value is not None]
-        ranked = sorted(pool, key=lambda r: (-r.score, -r.call_index))[: 20 * k]
+        ranked = sorted(pool, key=lambda r: (-r.score, -r.margin, -r.call_index))[: 20 * k]
         self._ranked[island] = ranked
         distance = int(getattr(self.config, "niche_distance", 0) or 0)
         pop = niched(ranked, k, distance) if distance > 0 and self.sequences else ranked[:k]

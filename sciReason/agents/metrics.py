@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sciReason.agents.records import Record
+from sciReason.agents.records import Record, rank_key
 
 __all__ = ["campaign_metrics", "diversity", "pmo_buffer"]
 
@@ -59,7 +59,7 @@ def campaign_metrics(
         out.update({k: float(v) for k, v in m.items() if k.startswith(("auc_", "avg_"))})
     else:
         out.update({f"auc_top{k}": 0.0 for k in (1, 10, 100)})
-    ranked = sorted((r for r in records if r.value is not None), key=lambda r: (-r.score, r.call_index))
+    ranked = sorted((r for r in records if r.value is not None), key=rank_key)
     top10 = ranked[:10]
     out["n_oracle_calls"] = len(records)
     out["top10_mean"] = sum(r.score for r in top10) / len(top10) if top10 else 0.0

@@ -13,7 +13,8 @@
   ``declared_limit`` are free, before scoring; ``infeasible`` were scored and counted), per-proposer
   ``proposers`` stats (rounds asked, failures and the last error, proposals, scored, kept = entered the
   population, yield = kept / scored), the sequence ``transition_model`` counts, timings (including the
-  storage share of wall time) and the full resolved config.
+  storage share of wall time), ``rejected_before_scoring`` (the free reasons only), the unscored
+  candidates and the oracle exceptions behind them (counted by type) and the full resolved config.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from typing import Any
 
 from sciReason.agents.engine import DesignResult
 from sciReason.agents.metrics import campaign_metrics
-from sciReason.agents.records import Record
+from sciReason.agents.records import Record, rank_key
 from sciReason.agents.selection import pareto_front
+from sciReason.oracles.failures import failure_report
 
 __all__ = ["summarize", "write_outputs"]
 
@@ -62,7 +64,7 @@ def write_candidates_csv(records: list[Record], path: Path, domain: str) -> None
 
 
 def write_top_k(records: list[Record], out: Path, domain: str, k: int) -> Path:
-    ranked = sorted((r for r in records if r.value is not None), key=lambda r: (-r.score, r.call_index))[:k]
+    ranked = sorted((r for r in records if r.value is not None), key=rank_key)[:k]
     if domain == "molecule":
         from rdkit import Chem
 
@@ -207,6 +209,9 @@ def summarize(result: DesignResult) -> dict[str, Any]:
             "proposer_counts": counts,
             "proposers": proposers,
             "transition_model": result.constraint,
+            "rejected_before_scoring": {k: v for k, v in result.rejected.items() if k != "infeasible"},
+            # candidates the oracle could not score (value None) and the exceptions behind them, by type
+            "unscored": failure_report(result.objective, (r.value for r in result.records)),
             "timings_s": timings,
             "storage": cfg.storage_url(),
             "study": cfg.study_name(),

@@ -44,6 +44,8 @@ class Record:
         worker: id of the worker process that scored it.
         parents: parent keys.
         feasible: False when the objective reported a hard-constraint violation (scored, counted).
+        margin: the objective's secondary ranking key (:attr:`sciReason.oracles.base.Scored.margin`): among
+            equal values, the record further past the target's thresholds ranks first.
     """
 
     key: str
@@ -55,12 +57,18 @@ class Record:
     round: int = 0
     worker: str = ""
     parents: tuple[str, ...] = ()
+    margin: float = 0.0
     feasible: bool = True
 
     @property
     def score(self) -> float:
         """The value used for ranking: an unscorable candidate ranks as 0 (it is never selected as a parent)."""
         return 0.0 if self.value is None else float(self.value)
+
+
+def rank_key(rec: Record) -> tuple[float, float, int]:
+    """Sort key, best first: value, then the margin past the thresholds, then the earlier call."""
+    return (-rec.score, -rec.margin, rec.call_index)
 
     def to_row(self) -> dict[str, Any]:
         """A flat dict for ``candidates.csv``."""

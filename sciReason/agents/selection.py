@@ -13,7 +13,7 @@ import math
 import random
 from collections.abc import Sequence
 
-from sciReason.agents.records import Record
+from sciReason.agents.records import Record, rank_key
 
 __all__ = ["crowding_distance", "non_dominated_fronts", "pareto_front", "sample_parents", "select_population"]
 
@@ -79,11 +79,12 @@ def pareto_front(records: Sequence[Record]) -> list[Record]:
 def select_population(records: Sequence[Record], k: int, multi_objective: bool = False) -> list[Record]:
     """The next population: top-``k`` by value, or NSGA-II (fronts, then crowding) when multi-objective.
 
-    Ties are broken by call index (earlier first), so selection is deterministic.
+    Equal values are ranked by the objective's margin past its thresholds, then by call index (earlier
+    first), so selection pushes past "as high as possible" thresholds and is deterministic.
     """
     scored = [r for r in records if r.value is not None]
     if not multi_objective:
-        return sorted(scored, key=lambda r: (-r.score, r.call_index))[:k]
+        return sorted(scored, key=rank_key)[:k]
     chosen: list[Record] = []
     for front in non_dominated_fronts(scored):
         if len(chosen) + len(front) <= k:
@@ -107,7 +108,7 @@ def sample_parents(
     """
     if not population:
         return []
-    ranked = sorted(population, key=lambda r: (-r.score, r.call_index))
+    ranked = sorted(population, key=rank_key)
     keys = [r.key for r in ranked]
     if method == "uniform":
         return [rng.choice(keys) for _ in range(n)]

@@ -51,7 +51,41 @@ def _trial_to_record(trial: Any) -> Record | None:
         worker=attrs.get("worker", ""),
         parents=tuple(attrs.get("parents", ())),
         feasible=bool(attrs.get("feasible", True)),
+        margin=float(attrs.get("margin", 0.0)),
     )
+
+
+# Messages of the errors a schema-creation race produces: two workers both see "no tables" and both
+# CREATE ("table studies already exists", PostgreSQL "relation ... already exists" / a duplicate pg_type
+# key), both stamp Optuna's alembic version ("UNIQUE constraint failed: alembic_version.version_num"), or
+# one waits on the other's write lock ("database is locked").
+_RACE_MARKERS = ("already exists", "unique", "duplicate", "locked")
+
+
+def _retry_schema_race(create: Any, attempts: int = 8) -> Any:
+    """Run ``create`` (which creates tables if missing), retrying when another worker created them first.
+
+    Why retry instead of a lock: the race is between processes, possibly on several machines
+    (PostgreSQL), and every step is idempotent once the other worker's transaction has committed, so
+    the retry simply finds the tables there and goes on.
+    """
+    import random
+
+    import optuna
+    import sqlalchemy.exc as sa_exc
+
+    kinds = (sa_exc.OperationalError, sa_exc.IntegrityError, sa_exc.ProgrammingError)
+    delay = 0.05
+    for attempt in range(attempts):
+        try:
+            return create()
+        except (*kinds, optuna.exceptions.StorageInternalError) as exc:
+            text = f"{exc} {exc.__cause__}".lower()  # Optuna wraps the SQLAlchemy error as the cause
+            if attempt == attempts - 1 or not any(m in text for m in _RACE_MARKERS):
+                raise
+            time.sleep(delay * (1.0 + random.random()))
+            delay = min(delay * 2, 2.0)
+    raise AssertionError("unreachable")
 
 
 class OptunaStore:
@@ -88,7 +122,9 @@ class OptunaStore:
             {"connect_args": {"timeout": 120}} if sqlite else {"pool_pre_ping": True}
         )
         try:
-            self.rdb = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+            self.rdb = _retry_schema_race(
+                lambda: optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+            )
         except Exception as exc:  # bad URL, driver missing, server down
             raise ConfigError(f"cannot open Optuna storage {url!r}: {exc}") from None
         if sqlite:
@@ -127,7 +163,7 @@ class OptunaStore:
         self.claim_engine = sa.create_engine(url, **engine_kwargs)
         if sqlite:
             self._sqlite_tuning(self.claim_engine, immediate=True)
-        meta.create_all(self.claim_engine)
+        _retry_schema_race(lambda: meta.create_all(self.claim_engine))
         self.seconds += time.perf_counter() - t0
 
     @staticmethod
@@ -293,6 +329,7 @@ class OptunaStore:
             "worker": rec.worker,
             "parents": list(rec.parents),
             "feasible": rec.feasible,
+            "margin": rec.margin,
         }
 
     def _values(self, rec: Record) -> list[float] | None:

@@ -5,11 +5,20 @@
 
 from __future__ import annotations
 
-from sciReason.backends.base import Backend, BackendBase, BackendResult, acomplete
+from sciReason.backends.base import Backend, BackendBase, BackendResult, acomplete, astream, stream
 from sciReason.backends.registry import get_backend
 from sciReason.backends.scripted import ScriptedBackend
 
-__all__ = ["Backend", "BackendBase", "BackendResult", "ScriptedBackend", "acomplete", "get_backend"]
+__all__ = [
+    "Backend",
+    "BackendBase",
+    "BackendResult",
+    "ScriptedBackend",
+    "acomplete",
+    "astream",
+    "get_backend",
+    "stream",
+]
 
 _LAZY = {
     "LocalBackend": "sciReason.backends.local",

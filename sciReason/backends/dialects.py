@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sciReason.errors import BackendError
-from sciReason.types import ChatRequest, ChatResponse, Choice, Usage
+from sciReason.types import ChatRequest, ChatResponse, Choice, Delta, Usage
 
 log = logging.getLogger(__name__)
 
@@ -205,3 +205,63 @@ def merge(parts: list[tuple[list[Choice], Usage, str | None]], n: int) -> ChatRe
     completion = sum(p[1].completion_tokens for p in parts)
     model = next((p[2] for p in parts if p[2]), None)
     return ChatResponse(choices=tuple(choices), usage=Usage(prompt, completion), model=model)
+
+
+class StreamAssembler:
+    """Reads the ``chat.completion.chunk`` payloads of a streaming call (vLLM, SGLang, OpenAI, lmdeploy,
+    ``sciReason serve``) into :class:`Delta` values and, at the end, the same :class:`ChatResponse` a
+    non-streaming call returns. Reasoning deltas come as ``reasoning`` (vLLM) or ``reasoning_content``
+    (SGLang, lmdeploy); usage comes in the last chunk when ``stream_options.include_usage`` is honoured.
+    """
+
+    def __init__(self) -> None:
+        self.texts: dict[int, list[str]] = {}
+        self.reasoning: dict[int, list[str]] = {}
+        self.finish: dict[int, str | None] = {}
+        self.usage = Usage()
+        self.model: str | None = None
+
+    def feed(self, payload: Any) -> list[Delta]:
+        if not isinstance(payload, dict):
+            raise BackendError(
+                f"the server sent a stream event that is not a JSON object: {str(payload)[:200]!r}"
+            )
+        if isinstance(payload.get("error"), dict):  # vLLM/sciReason send errors inside the stream
+            error = payload["error"]
+            err = BackendError(f"the server reported an error mid-stream: {error.get('message', error)}")
+            code = error.get("code")
+            err.retryable = isinstance(code, int) and code >= 500
+            raise err
+        self.model = payload.get("model") or self.model
+        usage = payload.get("usage")
+        if isinstance(usage, dict):
+            self.usage = Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+        out = []
+        for item in payload.get("choices") or []:
+            if not isinstance(item, dict):
+                continue
+            index = int(item.get("index") or 0)
+            delta = item.get("delta") or {}
+            text = delta.get("content") or ""
+            reasoning = delta.get("reasoning") or delta.get("reasoning_content") or ""
+            raw_finish = item.get("finish_reason")
+            finish = _FINISH.get(raw_finish, "stop" if raw_finish else None)
+            self.texts.setdefault(index, []).append(text)
+            if reasoning:
+                self.reasoning.setdefault(index, []).append(reasoning)
+            if finish is not None:
+                self.finish[index] = finish
+            if text or reasoning or finish:
+                out.append(Delta(index=index, text=text, reasoning=reasoning, finish_reason=finish))
+        return out
+
+    def response(self) -> ChatResponse:
+        choices = tuple(
+            Choice(
+                text="".join(self.texts[i]),
+                finish_reason=self.finish.get(i),  # type: ignore[arg-type]
+                reasoning="".join(self.reasoning[i]) if i in self.reasoning else None,
+            )
+            for i in sorted(self.texts)
+        )
+        return ChatResponse(choices=choices, usage=self.usage, model=self.model)

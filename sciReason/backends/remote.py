@@ -10,6 +10,9 @@ Why it is built this way:
   ``retry-after`` and ``x-should-retry``; a Retry-After above ``max_retry_after`` means do not retry.
 * **Bounded concurrency** (``max_concurrency`` calls in flight) so a batch of 10 000 does not open 10 000
   sockets, and **fan-out** of ``n`` where a server ignores it (TGI, or any server returning fewer choices).
+* **Streaming** (:meth:`RemoteBackend.stream` / :meth:`RemoteBackend.astream`) reads the server-sent
+  events of ``stream: true`` with httpx-sse; a call is retried like any other only until its first event
+  arrives (text already handed out cannot be taken back).
 * **The API key never leaves the Authorization header**: it is not logged, not in ``repr`` and not in
   error messages.
 """
@@ -18,10 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -31,6 +35,7 @@ from sciReason import settings
 from sciReason.backends.base import BackendBase, BackendResult
 from sciReason.backends.dialects import (
     DIALECTS,
+    StreamAssembler,
     build_body,
     detect_dialect,
     get_dialect,
@@ -44,7 +49,7 @@ from sciReason.errors import (
     BackendTimeout,
     ConfigError,
 )
-from sciReason.types import ChatRequest
+from sciReason.types import ChatRequest, ChatResponse, Delta
 
 log = logging.getLogger(__name__)
 
@@ -184,14 +189,7 @@ class RemoteBackend(BackendBase):
         if not reqs:
             return []
         client, sem = self._async_state()
-        if self.dialect is None or self.model is None:
-            try:
-                resp = await client.get(
-                    f"{self.base_url}/models", headers=self._headers, timeout=min(self._read_timeout(), 10.0)
-                )
-                self._apply_probe(resp)
-            except httpx.HTTPError as exc:
-                self._probe_failed(exc)
+        await self._probe_async(client)
         plan = self._plan_first(reqs)
         first = await asyncio.gather(*(self._call_async(client, sem, b) for _, b in plan))
         parts, errors = self._collect(reqs, plan, first)
@@ -200,6 +198,17 @@ class RemoteBackend(BackendBase):
             more = await asyncio.gather(*(self._call_async(client, sem, b) for _, b in extra))
             self._collect(reqs, extra, more, parts, errors)
         return self._finish(reqs, parts, errors)
+
+    async def _probe_async(self, client: httpx.AsyncClient) -> None:
+        if self.dialect is not None and self.model is not None:
+            return
+        try:
+            resp = await client.get(
+                f"{self.base_url}/models", headers=self._headers, timeout=min(self._read_timeout(), 10.0)
+            )
+            self._apply_probe(resp)
+        except httpx.HTTPError as exc:
+            self._probe_failed(exc)
 
     def _async_state(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
         loop = asyncio.get_running_loop()
@@ -233,6 +242,104 @@ class RemoteBackend(BackendBase):
             delay = self._next_delay(result, attempt, response)
             if delay is None:
                 return result
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    # ------------------------------------------------------------------ streaming
+    def _stream_body(self, request: ChatRequest) -> dict[str, Any]:
+        dialect = get_dialect(self.dialect or "openai")
+        if request.n > 1 and not dialect.honours_n:
+            raise BackendError(
+                f"streaming n={request.n} completions needs a server that honours n; dialect "
+                f"{dialect.name!r} does not (use complete(), which fans out)"
+            )
+        body = build_body(request, dialect, self.model or "default")
+        body.update(stream=True, stream_options={"include_usage": True})
+        return body
+
+    def stream(self, request: ChatRequest) -> Iterator[Delta | ChatResponse | BackendError]:
+        """Yield :class:`Delta` values as the server streams them, then the :class:`ChatResponse` (or an
+        error value)."""
+        from httpx_sse import EventSource
+
+        client = self._sync_client()
+        self._probe_sync(client)
+        try:
+            body = self._stream_body(request)
+        except BackendError as exc:
+            yield exc
+            return
+        attempt = 0
+        while True:
+            response = None
+            started = False
+            try:
+                with client.stream(
+                    "POST", f"{self.base_url}/chat/completions", json=body, headers=self._headers
+                ) as response:
+                    if response.status_code >= 400 or not _is_event_stream(response):
+                        response.read()  # an error, or a server that answered without streaming
+                        result: Any = self._interpret(response)
+                    else:
+                        assembler = StreamAssembler()
+                        for event in EventSource(response).iter_sse():
+                            if event.data.strip() == "[DONE]":
+                                break
+                            for delta in assembler.feed(_event_json(event.data)):
+                                started = True
+                                yield delta
+                        result = assembler.response()
+            except httpx.HTTPError as exc:
+                result = self._transport_error(exc)
+            except BackendError as exc:
+                result = exc
+            delay = None if started else self._next_delay(result, attempt, response)
+            if delay is None:
+                yield from _whole(result)
+                return
+            time.sleep(delay)
+            attempt += 1
+
+    async def astream(self, request: ChatRequest) -> AsyncIterator[Delta | ChatResponse | BackendError]:
+        """Async :meth:`stream`."""
+        from httpx_sse import EventSource
+
+        client, _sem = self._async_state()
+        await self._probe_async(client)
+        try:
+            body = self._stream_body(request)
+        except BackendError as exc:
+            yield exc
+            return
+        attempt = 0
+        while True:
+            response = None
+            started = False
+            try:
+                async with client.stream(
+                    "POST", f"{self.base_url}/chat/completions", json=body, headers=self._headers
+                ) as response:
+                    if response.status_code >= 400 or not _is_event_stream(response):
+                        await response.aread()  # an error, or a server that answered without streaming
+                        result: Any = self._interpret(response)
+                    else:
+                        assembler = StreamAssembler()
+                        async for event in EventSource(response).aiter_sse():
+                            if event.data.strip() == "[DONE]":
+                                break
+                            for delta in assembler.feed(_event_json(event.data)):
+                                started = True
+                                yield delta
+                        result = assembler.response()
+            except httpx.HTTPError as exc:
+                result = self._transport_error(exc)
+            except BackendError as exc:
+                result = exc
+            delay = None if started else self._next_delay(result, attempt, response)
+            if delay is None:
+                for item in _whole(result):
+                    yield item
+                return
             await asyncio.sleep(delay)
             attempt += 1
 
@@ -430,6 +537,32 @@ def _retry_after(headers: httpx.Headers) -> float | None:
         if parsed is None:
             return None
         return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    return response.headers.get("content-type", "").split(";")[0].strip() == "text/event-stream"
+
+
+def _whole(result: Any) -> Iterator[Delta | ChatResponse | BackendError]:
+    """The end of a stream: a response, an error, or a non-streamed JSON body turned into deltas + response."""
+    if isinstance(result, (ChatResponse, BackendError)):
+        yield result
+        return
+    try:
+        response = merge([parse_choices(result)], len(result.get("choices") or []) or 1)
+    except BackendError as exc:
+        yield exc
+        return
+    for i, c in enumerate(response.choices):
+        yield Delta(index=i, text=c.text, reasoning=c.reasoning or "", finish_reason=c.finish_reason)
+    yield response
+
+
+def _event_json(data: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise BackendError(f"the server sent a stream event that is not JSON: {data[:200]!r}") from None
 
 
 def _with_seed(req: ChatRequest, seed: int) -> ChatRequest:

@@ -8,16 +8,42 @@ so ``sciReason --help`` stays fast.
 from __future__ import annotations
 
 import importlib
+from typing import Annotated
 
 import typer
+
+from sciReason.cli._common import EXIT_CODES, MARKUP_MODE
+
+_EPILOG = "Exit codes: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
 
 app = typer.Typer(
     name="sciReason",
     help="Scientific reasoning models: task functions, design campaigns, evaluation, serving and training.",
+    epilog=_EPILOG,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold API keys
     add_completion=False,
+    rich_markup_mode=MARKUP_MODE,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from sciReason import __version__
+
+        typer.echo(f"sciReason {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """Scientific reasoning models: task functions, design campaigns, evaluation, serving and training."""
+
 
 # (module, what it adds). Each module exposes ``register(app: typer.Typer) -> None``.
 _COMMAND_MODULES = (

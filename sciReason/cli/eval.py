@@ -13,7 +13,14 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel, ConfigDict, Field
 
-from sciReason.cli._common import cli_errors, resolve_config
+from sciReason.cli._common import (
+    FormatOpt,
+    cli_errors,
+    emit_rows,
+    resolve_config,
+    resolve_format,
+    stderr_console,
+)
 
 
 class EvalSettings(BaseModel):
@@ -71,15 +78,15 @@ def eval_cmd(
         Path | None, typer.Option("--config", "-c", help="TOML file with an [eval] table")
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="print the summary JSON instead of a table")
+        bool, typer.Option("--json", help="print the whole summary JSON instead of the metric rows")
     ] = False,
+    fmt: FormatOpt = "auto",
 ) -> None:
     """Evaluate a model on tasks from a JSONL file (or score stored predictions) and write a report.
 
     Unparsed answers count as failures; every metric shows n, n_parsed, coverage and whether it is
     comparable to the SciReasoner reference evaluation.
     """
-    from sciReason.evaluation.report import console_table
     from sciReason.evaluation.runner import EvalConfig
 
     with cli_errors():
@@ -97,6 +104,7 @@ def eval_cmd(
             "thinking": thinking,
             "tasks": [t.strip() for t in tasks.split(",") if t.strip()] if tasks else None,
         }
+        kind = resolve_format(fmt)
         settings = resolve_config(EvalSettings, config, flags, section="eval")
         overrides = {k: getattr(settings, k) for k in ("max_tokens", "temperature", "n", "seed", "thinking")}
         cfg = EvalConfig(
@@ -112,13 +120,52 @@ def eval_cmd(
     if as_json:
         typer.echo(json.dumps(summary, indent=2, default=str))
         return
+    if kind != "table":
+        emit_rows(_metric_rows(summary), kind)
+        stderr_console().print(f"wrote {cfg.out_dir / 'summary.md'}, summary.json, items.jsonl")
+        return
     from rich.console import Console
 
     console = Console()
-    console.print(console_table(summary))
+    _print_summary(console, summary)
     console.print(f"[dim]{summary['run']['failure_policy']}[/dim]")
     console.print(f"[dim]{summary['run']['tokenizer_note']}[/dim]")
-    console.print(f"wrote {cfg.out_dir / 'summary.md'}, summary.json, items.jsonl")
+    stderr_console().print(f"wrote {cfg.out_dir / 'summary.md'}, summary.json, items.jsonl")
+
+
+def _metric_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per (task, metric) of the summary, for JSONL/CSV output."""
+    return [{"task": task, **m} for task, t in summary["tasks"].items() for m in t["metrics"]]
+
+
+def _print_summary(console: Any, summary: dict[str, Any]) -> None:
+    """The metric table when it fits the terminal; otherwise one record per metric, so that no task id,
+    metric name or number is ever cut or folded."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from sciReason.evaluation.report import console_table
+
+    table = console_table(summary)
+    for column in table.columns:
+        column.no_wrap = True
+    natural = console.measure(table, options=console.options.update_width(100_000)).maximum
+    if natural <= console.width:
+        console.print(table)
+        return
+    console.print(Text("sciReason eval", style="bold"))
+    for task, t in summary["tasks"].items():
+        console.print(Text(task, style="bold cyan"))
+        for m in t["metrics"]:
+            value = m["value"]
+            shown = "n/a" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+            arrow = "↑" if m["higher_is_better"] else "↓"
+            comparable = "yes" if m["comparable"] else f"no ({m['reason'] or m['note']})"
+            line = (
+                f"{m['metric']} {arrow} {shown}  n={m['n']} parsed={m['n_parsed']} "
+                f"coverage={m['coverage']:.3f} comparable={comparable}"
+            )
+            console.print(Padding(Text(line), (0, 0, 0, 4)))
 
 
 def _run(cfg: Any, settings: EvalSettings, quiet: bool) -> dict[str, Any]:
@@ -134,6 +181,7 @@ def _run(cfg: Any, settings: EvalSettings, quiet: bool) -> dict[str, Any]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         transient=False,
+        console=stderr_console(),
     ) as bar:
         ids: dict[str, Any] = {}
 

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from sciReason.cli._common import cli_errors
+from sciReason.cli._common import (
+    MARKUP_MODE,
+    FormatOpt,
+    batch_exit_code,
+    cli_errors,
+    emit_rows,
+    print_records,
+    print_table,
+    resolve_format,
+    write_csv,
+    write_jsonl,
+)
 from sciReason.errors import InputError
 from sciReason.representations import parse_candidates
 
 oracles_app = typer.Typer(
-    help="List oracles and score candidates against a design target.", no_args_is_help=True
+    help="List oracles and score candidates against a design target.",
+    no_args_is_help=True,
+    rich_markup_mode=MARKUP_MODE,
 )
 
 
@@ -44,27 +55,29 @@ def _fmt(x: float | None) -> str:
 @oracles_app.command("list")
 def list_cmd(
     domain: Annotated[str | None, typer.Option("--domain", "-d", help="molecule or protein")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="same as --format jsonl")] = False,
+    fmt: FormatOpt = "auto",
 ) -> None:
     """List every oracle term and objective prefix (unavailable optional ones with the reason)."""
     from sciReason.oracles import list_oracles
 
     with cli_errors():
         infos = list_oracles(domain=domain)
-    if as_json:
-        typer.echo(json.dumps([i.__dict__ for i in infos], indent=1))
+        kind = resolve_format("jsonl" if as_json else fmt)
+    if kind != "table":
+        emit_rows([dict(i.__dict__) for i in infos], kind)
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{len(infos)} oracles and prefixes")
-    table.add_column("name", no_wrap=True)
-    for col in ("kind", "domain", "usage", "description"):
-        table.add_column(col, overflow="fold")
-    for i in infos:
-        desc = i.description if i.available else f"[red]unavailable[/red]: {i.reason}"
-        table.add_row(i.name, i.kind, i.domain, i.signature, desc)
-    Console().print(table)
+    rows = [
+        {
+            "name": i.name,
+            "kind": i.kind,
+            "domain": i.domain,
+            "usage": i.signature,
+            "description": i.description if i.available else f"unavailable: {i.reason}",
+        }
+        for i in infos
+    ]
+    print_records(f"{len(infos)} oracles and prefixes", "name", rows)
 
 
 @oracles_app.command("score")
@@ -82,7 +95,8 @@ def score_cmd(
     pareto: Annotated[
         bool, typer.Option("--pareto", help="treat the terms as a multi-objective (Pareto) target")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON lines instead of a table")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="same as --format jsonl")] = False,
+    fmt: FormatOpt = "auto",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write CSV (or .jsonl) here")] = None,
 ) -> None:
     """Score candidates against a target: per candidate the value and every term's raw value."""
@@ -91,6 +105,7 @@ def score_cmd(
             raise InputError('give a target with --target, e.g. --target "qed>0.8, sa<3"')
         from sciReason.oracles import parse_target
 
+        kind = resolve_format("jsonl" if as_json else fmt)
         objective = parse_target(target, pareto=pareto)
         cands = list(smiles or [])
         if file is not None:
@@ -103,18 +118,21 @@ def score_cmd(
         row: dict[str, Any] = {"candidate": cand, "value": s.value}
         row.update({f"d:{n}": d for n, d in zip(objective.term_names, s.desirabilities, strict=False)})
         row.update(dict(s.terms))
+        row["margin"] = s.margin
         rows.append(row)
     if output is not None:
-        _write(output, rows)
+        with open(output, "w", newline="") as fh:
+            (write_jsonl if str(output).endswith(".jsonl") else write_csv)(rows, fh)
         typer.secho(f"wrote {len(rows)} rows to {output}", err=True)
-    if as_json:
-        for row in rows:
-            typer.echo(json.dumps(row))
+        if fmt == "auto" and not as_json:
+            _exit_for(rows)
+            return
+    if kind != "table":
+        emit_rows(rows, kind)
+        _exit_for(rows)
         return
-    if output is not None:
-        return
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"{objective.name}  ({len(rows)} candidates)")
     table.add_column("candidate", overflow="fold")
@@ -123,19 +141,19 @@ def score_cmd(
         table.add_column(n, overflow="fold")
     for cand, s in zip(cands, scored, strict=True):
         cells = [_fmt(s.terms.get(n)) for n in objective.term_names]
-        table.add_row(cand, _fmt(s.value) or "[red]n/a[/red]", *cells)
-    Console().print(table)
+        value = Text(_fmt(s.value)) if s.value is not None else Text("n/a", style="red")
+        table.add_row(Text(cand), value, *cells)
+    print_table(table)
+    _exit_for(rows)
 
 
-def _write(path: Path, rows: list[dict[str, Any]]) -> None:
-    with open(path, "w", newline="") as fh:
-        if str(path).endswith(".jsonl"):
-            for row in rows:
-                fh.write(json.dumps(row) + "\n")
-            return
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
+def _exit_for(rows: list[dict[str, Any]]) -> None:
+    """Exit 1 when no candidate could be scored, 3 when some could not (their rows have value null)."""
+    failed = sum(r["value"] is None for r in rows)
+    code = batch_exit_code(len(rows), failed)
+    if code:
+        typer.echo(f"{failed} of {len(rows)} candidate(s) could not be scored (exit code {code})", err=True)
+        raise typer.Exit(code=code)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,9 @@
 
 Inputs come from arguments or a file (``--input``: JSONL with an ``input`` field or plain strings, CSV with
 an ``input`` column or the first column, or one item per line). Results go to ``--out FILE.jsonl`` (one
-object per line, errors included as ``{"error": ...}`` lines) or to the terminal.
+object per line, errors included as ``{"error": ...}`` lines) or to stdout: a table on a terminal, JSONL
+(or ``--format csv``) when piped. ``generate`` writes one row per generated value. Exit codes: see
+:mod:`sciReason.cli._common`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,16 @@ from typing import Annotated, Any
 
 import typer
 
-from sciReason.cli._common import cli_errors
+from sciReason.cli._common import (
+    FormatOpt,
+    batch_exit_code,
+    cli_errors,
+    emit_rows,
+    print_table,
+    resolve_format,
+    stderr_console,
+    write_jsonl,
+)
 from sciReason.errors import InputError, ItemError
 
 BackendOpt = Annotated[
@@ -40,7 +51,7 @@ ThinkOpt = Annotated[
 AttemptsOpt = Annotated[
     int, typer.Option("--max-attempts", help="resample invalid answers up to this many requests")
 ]
-FmtOpt = Annotated[str, typer.Option("--format", help="table or jsonl (terminal output)")]
+FmtOpt = FormatOpt
 
 
 def read_inputs(path: Path) -> list[Any]:
@@ -95,7 +106,7 @@ def _options(
     temperature: float | None,
     seed: int | None,
     thinking: bool | None,
-    max_attempts: int,
+    max_attempts: int | None,
 ) -> dict[str, Any]:
     kw = {
         "n": n,
@@ -111,17 +122,18 @@ def _options(
 def _execute(
     family: str, items: list[Any], backend: str | None, out: Path | None, fmt: str, **pick: Any
 ) -> None:
-    """Run a batch with a progress bar and write the results."""
+    """Run a batch with a progress bar (stderr), write the results and exit with the batch's code."""
     from rich.progress import Progress
 
     from sciReason.client import Client
 
     opts = pick.pop("opts")
+    kind = resolve_format(fmt)  # a bad --format fails before any model is loaded
     client = Client(backend)
     method = getattr(client, family)
     chunk = 16
     results: list[Any] = []
-    with Progress(transient=True, disable=len(items) <= chunk, console=_stderr()) as progress:
+    with Progress(transient=True, disable=len(items) <= chunk, console=stderr_console()) as progress:
         bar = progress.add_task(family, total=len(items))
         for start in range(0, len(items), chunk):
             part = items[start : start + chunk]
@@ -131,48 +143,72 @@ def _execute(
                 results.extend(method(part, **pick, **opts))
             progress.advance(bar, len(part))
     client.close()
-    rows = [r.to_dict() for r in results]
+    if family == "generate":
+        rows, failed, short = _generated_rows(results)
+    else:
+        rows = [r.to_dict() for r in results]
+        failed, short = sum(isinstance(r, ItemError) for r in results), 0
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        n_err = sum(isinstance(r, ItemError) for r in results)
-        n_valid = sum(bool(getattr(r, "valid", False)) for r in results)
-        typer.echo(f"wrote {len(rows)} results to {out} ({n_valid} valid, {n_err} input errors)", err=True)
-        return
-    _print(rows, fmt)
+            write_jsonl(rows, fh)
+        n_valid = sum(bool(r.get("valid")) for r in rows)
+        typer.echo(f"wrote {len(rows)} rows to {out} ({n_valid} valid, {failed} failed)", err=True)
+    elif kind == "table":
+        _print(rows)
+    else:
+        emit_rows(rows, kind)
+    code = batch_exit_code(len(results), failed, short)
+    if code:
+        fell_short = f", {short} fell short of -n" if short else ""
+        typer.echo(f"{failed} of {len(results)} item(s) failed{fell_short} (exit code {code})", err=True)
+        raise typer.Exit(code=code)
 
 
-def _stderr():  # noqa: ANN202
-    from rich.console import Console
+def _generated_rows(results: list[Any]) -> tuple[list[dict[str, Any]], int, int]:
+    """One row per generated value (not one row per request), the failed items and the short ones."""
+    rows: list[dict[str, Any]] = []
+    failed = short = 0
+    for res in results:
+        if isinstance(res, ItemError):
+            rows.append(res.to_dict())
+            failed += 1
+            continue
+        values = res.values
+        for k, value in enumerate(values):
+            rows.append({"task": res.task, "condition": res.input, "index": k, "value": value, "valid": True})
+        if not values:
+            failed += 1
+        elif res.shortfall:
+            short += 1
+        if res.shortfall:
+            where = f" for condition {res.input!r}" if res.input is not None else ""
+            typer.echo(f"generate{where}: {res.reason}", err=True)
+    return rows, failed, short
 
-    return Console(stderr=True)
 
-
-def _print(rows: list[dict[str, Any]], fmt: str) -> None:
-    if fmt == "jsonl":
-        for row in rows:
-            typer.echo(json.dumps(row, ensure_ascii=False))
-        return
-    from rich.console import Console
+def _print(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table()
     for col in ("input", "value", "valid", "reason / error"):
         table.add_column(col, overflow="fold")
-    for row in rows:
+    for row in rows:  # Text(): SMILES such as [nH] are data, not rich markup
         if "error" in row:
-            table.add_row(str(row["input"]), "", "no", f"[red]{row['error']['message']}")
+            table.add_row(Text(str(row["input"])), "", "no", Text(row["error"]["message"], style="red"))
             continue
-        value = row["value"]
-        if row.get("candidates") and len(row["candidates"]) > 1:
-            value = [c["value"] for c in row["candidates"] if c["valid"]]
+        if "condition" in row:  # a generated value
+            table.add_row(Text(str(row["condition"] or "")), Text(str(row["value"])), "yes", "")
+            continue
         unit = f" {row['unit']}" if row.get("unit") else ""
         table.add_row(
-            str(row["input"]), f"{value}{unit}", "yes" if row["valid"] else "no", row.get("reason") or ""
+            Text(str(row["input"])),
+            Text(f"{row['value']}{unit}"),
+            "yes" if row["valid"] else "no",
+            Text(row.get("reason") or ""),
         )
-    Console().print(table)
+    print_table(table)
 
 
 def register(app: typer.Typer) -> None:
@@ -194,7 +230,7 @@ def register(app: typer.Typer) -> None:
         seed: SeedOpt = None,
         thinking: ThinkOpt = None,
         max_attempts: AttemptsOpt = 1,
-        fmt: FmtOpt = "table",
+        fmt: FmtOpt = "auto",
     ) -> None:
         """Translate between representations: `sciReason translate CCO --to iupac`."""
         with cli_errors():
@@ -232,7 +268,7 @@ def register(app: typer.Typer) -> None:
             seed: SeedOpt = None,
             thinking: ThinkOpt = None,
             max_attempts: AttemptsOpt = 1,
-            fmt: FmtOpt = "table",
+            fmt: FmtOpt = "auto",
         ) -> None:
             with cli_errors():
                 items = _gather(inputs, input_file)
@@ -260,7 +296,10 @@ def register(app: typer.Typer) -> None:
     @app.command("generate")
     def generate_cmd(
         kind: Annotated[str, typer.Argument(help="molecule, protein, rna or material")] = "molecule",
-        n: Annotated[int, typer.Option("-n", help="number of samples")] = 10,
+        n: Annotated[
+            int,
+            typer.Option("-n", help="distinct valid values per condition (resampled up to --max-attempts)"),
+        ] = 10,
         condition: Annotated[
             list[str] | None,
             typer.Option("--condition", "-c", help="a description to condition on (repeatable)"),
@@ -272,10 +311,15 @@ def register(app: typer.Typer) -> None:
         temperature: TempOpt = None,
         seed: SeedOpt = None,
         thinking: ThinkOpt = None,
-        max_attempts: AttemptsOpt = 1,
-        fmt: FmtOpt = "table",
+        max_attempts: Annotated[
+            int | None,
+            typer.Option(
+                "--max-attempts", help="requests per condition to reach -n distinct valid values (default 5)"
+            ),
+        ] = None,
+        fmt: FmtOpt = "auto",
     ) -> None:
-        """Generate candidates: `sciReason generate molecule -n 200 --out mols.jsonl`."""
+        """Generate candidates, one per output row: `sciReason generate molecule -n 200 --out mols.jsonl`."""
         with cli_errors():
             conditions: list[Any] = list(condition) if condition else [None]
             opts = _options(n, max_tokens, temperature, seed, thinking, max_attempts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from pathlib import Path
 from typing import Optional
@@ -15,7 +16,11 @@ from sciReason.cli._common import cli_errors, resolve_config
 
 
 class ServeConfig(BaseModel):
-    """Settings of ``sciReason serve`` (defaults -> ``[serve]`` table of the TOML file -> flags)."""
+    """Settings of ``sciReason serve`` (defaults -> ``[serve]`` table of the TOML file -> flags).
+
+    The API key is not a setting: it is read from ``$SCIREASON_SERVE_API_KEY`` only, so that it never
+    appears in ``ps`` output, shell history or a config file.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -39,6 +44,21 @@ class ServeConfig(BaseModel):
     local_files_only: Optional[bool] = Field(
         None, description="never contact the hub (default: HF_HUB_OFFLINE)"
     )
+    max_queue: int = Field(256, ge=1, description="requests waiting for a batch before 503 + Retry-After")
+    request_timeout: float = Field(600.0, gt=0, description="seconds from arrival to the end of the answer")
+    body_timeout: float = Field(30.0, gt=0, description="seconds to receive a request body")
+    head_timeout: float = Field(10.0, gt=0, description="seconds to receive a request's headers")
+    keep_alive: int = Field(5, ge=1, description="seconds an idle keep-alive connection stays open")
+    max_connections: int = Field(1000, ge=1, description="open connections before new requests get 503")
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="largest request body (413 above)")
+    max_prompt_chars: Optional[int] = Field(
+        None, ge=1, description="most characters of all messages of a request, checked before tokenizing "
+        "(default: 8 x the model's context in tokens)",
+    )  # fmt: skip
+    max_tokens_limit: int = Field(32768, ge=1, description="largest max_tokens a request may ask for")
+    max_n: int = Field(64, ge=1, description="largest n (completions per request)")
+    max_beams: int = Field(16, ge=1, description="most beams of a beam-search request")
+    max_stop: int = Field(16, ge=1, description="most stop strings per request")
 
 
 def register(app: typer.Typer) -> None:
@@ -66,33 +86,66 @@ def register(app: typer.Typer) -> None:
             None, "--thinking/--no-thinking", help="Default thinking switch."
         ),
         seed: Optional[int] = typer.Option(None, "--seed", help="Base seed for unseeded sampled requests."),
-        api_key: Optional[str] = typer.Option(
-            None,
-            envvar="SCIREASON_SERVE_API_KEY",
-            hidden=True,
-            help="Require this bearer token (set via $SCIREASON_SERVE_API_KEY).",
-        ),  # fmt: skip
+        max_queue: Optional[int] = typer.Option(
+            None, "--max-queue", help="Waiting requests before 503 + Retry-After (default 256)."
+        ),
+        request_timeout: Optional[float] = typer.Option(
+            None, "--request-timeout", help="Seconds from arrival to the end of an answer (default 600)."
+        ),
+        max_body_bytes: Optional[int] = typer.Option(
+            None, "--max-body-bytes", help="Largest request body in bytes (default 4 MiB)."
+        ),
+        max_prompt_chars: Optional[int] = typer.Option(
+            None, "--max-prompt-chars", help="Most message characters per request (default 8 x context)."
+        ),
+        max_tokens_limit: Optional[int] = typer.Option(
+            None, "--max-tokens-limit", help="Largest max_tokens a request may ask for (default 32768)."
+        ),
+        max_n: Optional[int] = typer.Option(None, "--max-n", help="Largest n per request (default 64)."),
+        max_beams: Optional[int] = typer.Option(
+            None, "--max-beams", help="Most beams per request (default 16)."
+        ),
         config: Optional[Path] = typer.Option(
             None, "--config", "-c", help="TOML file; its serve table (or top level) holds these settings."
         ),
     ) -> None:
-        """Serve a model over an OpenAI-compatible API (/v1/chat/completions, /v1/models, /health).
+        """Serve a model over an OpenAI-compatible API (/v1/chat/completions with streaming, /v1/models,
+        /health, /metrics).
 
-        Concurrent requests are batched into one generate call. For high-throughput production serving
-        of large models use vLLM or SGLang (paged attention, continuous batching, streaming).
+        Concurrent requests are batched into one generate call. Set SCIREASON_SERVE_API_KEY to require
+        a bearer token on /v1 routes. For high-throughput production serving of large models use vLLM or
+        SGLang (paged attention, continuous batching). Needs the serve extra: pip install "scireason\\[serve]".
         """
         with cli_errors():
             flags = {"model": model, "host": host, "port": port, "served_model_name": served_model_name,
                      "max_batch_size": max_batch_size, "batch_wait_ms": batch_wait_ms, "dtype": dtype,
-                     "device_map": device_map, "enable_thinking": enable_thinking, "seed": seed}  # fmt: skip
+                     "device_map": device_map, "enable_thinking": enable_thinking, "seed": seed,
+                     "max_queue": max_queue, "request_timeout": request_timeout,
+                     "max_body_bytes": max_body_bytes, "max_prompt_chars": max_prompt_chars,
+                     "max_tokens_limit": max_tokens_limit, "max_n": max_n, "max_beams": max_beams}  # fmt: skip
             cfg = resolve_config(ServeConfig, config, flags, section="serve")
-            run_serve(cfg, api_key=api_key)
+            run_serve(cfg, api_key=os.environ.get("SCIREASON_SERVE_API_KEY") or None)
+
+
+def _require_web_stack() -> None:
+    import importlib.util
+
+    from sciReason.errors import missing
+
+    for module in ("uvicorn", "starlette"):
+        if importlib.util.find_spec(module) is None:
+            raise missing(module, 'pip install "scireason[serve]"', "sciReason serve")
 
 
 def run_serve(cfg: ServeConfig, *, api_key: str | None = None) -> None:
     """Load the model, bind, print the URL on stdout (one line, flushed) and serve until SIGINT/SIGTERM."""
+    _require_web_stack()
+    import logging
+    import sys
+
     from sciReason.backends.local import LocalBackend, tiny_model_path
-    from sciReason.backends.server import ChatServer
+    from sciReason.backends.openai_wire import ServeLimits
+    from sciReason.backends.server import ChatServer, _default_prompt_chars
 
     source = cfg.model if cfg.model is not None else tiny_model_path()
     backend = LocalBackend(
@@ -105,6 +158,14 @@ def run_serve(cfg: ServeConfig, *, api_key: str | None = None) -> None:
         seed=cfg.seed,
         model_name=cfg.served_model_name,
     )
+    limits = ServeLimits(
+        max_body_bytes=cfg.max_body_bytes,
+        max_prompt_chars=cfg.max_prompt_chars or _default_prompt_chars(backend),
+        max_tokens=cfg.max_tokens_limit,
+        max_n=cfg.max_n,
+        max_beams=cfg.max_beams,
+        max_stop=cfg.max_stop,
+    )
     server = ChatServer(
         backend,
         model_name=cfg.served_model_name or backend.model_name,
@@ -113,18 +174,30 @@ def run_serve(cfg: ServeConfig, *, api_key: str | None = None) -> None:
         max_batch_size=cfg.max_batch_requests,
         batch_wait=cfg.batch_wait_ms / 1000.0,
         api_key=api_key,
+        limits=limits,
+        max_queue=cfg.max_queue,
+        request_timeout=cfg.request_timeout,
+        body_timeout=cfg.body_timeout,
+        head_timeout=cfg.head_timeout,
+        keep_alive=cfg.keep_alive,
+        max_connections=cfg.max_connections,
     )
+    if not logging.getLogger().handlers:  # request log lines and uvicorn's warnings go to stderr
+        logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
+            # uvicorn takes these over while it serves and re-raises them afterwards: they end here
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
         await server.start()
         typer.echo(
             f"sciReason serve: listening on http://{cfg.host}:{server.port}/v1 (model {server.model_name})"
         )
+        if api_key:
+            typer.echo("sciReason serve: /v1 routes need the key in $SCIREASON_SERVE_API_KEY", err=True)
         await server.serve_forever(stop)
 
     try:

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from sciReason.cli._common import cli_errors
+from sciReason.cli._common import (
+    MARKUP_MODE,
+    FormatOpt,
+    cli_errors,
+    emit_rows,
+    print_records,
+    print_table,
+    resolve_format,
+)
 
 tasks_app = typer.Typer(
-    help="List and inspect the task catalog (149 SciReasoner tasks).", no_args_is_help=False
+    help="List and inspect the task catalog (149 SciReasoner tasks).",
+    no_args_is_help=False,
+    rich_markup_mode=MARKUP_MODE,
 )
 
 
-def _summary(spec) -> dict:  # noqa: ANN001
+def _summary(spec: Any) -> dict[str, Any]:
     return {
         "id": spec.id,
         "family": spec.family,
@@ -42,62 +52,59 @@ def list_cmd(
     search: Annotated[
         str | None, typer.Option("--search", "-s", help="substring of id, group or keywords")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: FormatOpt = "auto",
 ) -> None:
-    """List tasks, optionally filtered."""
+    """List tasks, optionally filtered (JSONL, one task per line, when stdout is not a terminal)."""
     if ctx.invoked_subcommand is not None:
         return
     from sciReason.tasks import list_tasks
 
     with cli_errors():
         specs = list_tasks(family=family, domain=domain, search=search)
-    if fmt == "json":
-        typer.echo(json.dumps([_summary(s) for s in specs], indent=1))
+        kind = resolve_format(fmt)
+    if kind != "table":
+        emit_rows([_summary(s) for s in specs], kind)
         return
-    if fmt != "table":
-        raise typer.BadParameter(f"--format must be table or json, got {fmt!r}")
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{len(specs)} tasks")
-    for col in ("id", "family", "domain", "output", "decoding", "think", "metrics"):
-        table.add_column(col, overflow="fold")
-    for s in specs:
-        table.add_row(
-            s.id,
-            s.family,
-            s.domain,
-            s.output_kind,
-            s.decoding.mode,
-            "yes" if s.thinking else "",
-            ", ".join(s.metrics),
-        )
-    Console().print(table)
+    rows = [
+        {
+            "id": s.id,
+            "family": s.family,
+            "domain": s.domain,
+            "output": s.output_kind,
+            "decoding": s.decoding.mode,
+            "think": "yes" if s.thinking else "",
+            "metrics": ", ".join(s.metrics),
+        }
+        for s in specs
+    ]
+    print_records(f"{len(specs)} tasks", "id", rows)
 
 
 @tasks_app.command("show")
 def show_cmd(
     task_id: Annotated[str, typer.Argument(help="task id, e.g. smol_name_conversion-s2i")],
-    fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto (text on a terminal, JSON when piped), text or json")
+    ] = "auto",
 ) -> None:
     """Show one task spec in full."""
     from sciReason.tasks import get_task
 
     with cli_errors():
         spec = get_task(task_id)
+        kind = resolve_format(fmt.replace("text", "table"), allowed=("table", "jsonl"))
     data = spec.to_dict()
-    if fmt == "json":
-        typer.echo(json.dumps(data, indent=1, ensure_ascii=False))
+    if kind != "table":
+        typer.echo(json.dumps(data, ensure_ascii=False))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=spec.id, show_header=False)
-    table.add_column("field", style="bold")
+    table.add_column("field", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
     for key, value in data.items():
         table.add_row(key, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value)
-    Console().print(table)
+    print_table(table)
 
 
 def register(app: typer.Typer) -> None:

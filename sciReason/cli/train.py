@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sciReason.cli._common import cli_errors, resolve_config
+from sciReason.cli._common import MARKUP_MODE, cli_errors, print_result_line, resolve_config
 
 STAGE_HELP = {
     "pretrain": "Continued pretraining: packed causal LM on a weighted mixture (warm-up + cosine).",
@@ -24,8 +24,6 @@ STAGE_HELP = {
 
 
 def _run_stage(stage: str, config: Path | None, flags: dict[str, Any]) -> None:
-    from rich.console import Console
-
     from sciReason.training.config import STAGES
 
     cfg = resolve_config(STAGES[stage], config, flags, section=stage)
@@ -34,7 +32,7 @@ def _run_stage(stage: str, config: Path | None, flags: dict[str, Any]) -> None:
 
     out = getattr(training, stage)(cfg)
     if os.environ.get("RANK", "0") == "0":  # one line per run under ``accelerate launch``, not per process
-        Console().print(f"[bold green]{stage} done[/]: {out}")
+        print_result_line(f"{stage} done: {out}")  # stdout: the result; progress and metrics went to stderr
 
 
 def _log_to_stderr() -> None:
@@ -90,7 +88,11 @@ def _make(stage: str) -> Any:
 
 
 def register(app: typer.Typer) -> None:
-    train_app = typer.Typer(help="Train a model: pretrain -> sft -> coldstart -> rl.", no_args_is_help=True)
+    train_app = typer.Typer(
+        help="Train a model: pretrain -> sft -> coldstart -> rl.",
+        no_args_is_help=True,
+        rich_markup_mode=MARKUP_MODE,
+    )
     for stage in STAGE_HELP:
         train_app.command(stage, help=STAGE_HELP[stage])(_make(stage))
     app.add_typer(train_app, name="train")

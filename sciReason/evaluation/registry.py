@@ -97,7 +97,7 @@ _SPECS = [
         stats.mae_x1000,
         higher=False,
         comparable=False,
-        note=_FAIL_REG + "; the reference reads an unparsed answer as 0",
+        note=_FAIL_REG + " (the reference reads a reply without a number as 0)",
         unit="error",
     ),
     _m(
@@ -133,9 +133,8 @@ _SPECS = [
     _m(
         "mcc",
         stats.mcc,
-        comparable=False,
         unit="correlation",
-        note=f"{_FAIL_WRONG} (GUE reference: counted negative); no NLI-classifier fallback",
+        note=f"{_FAIL_WRONG} (GUE reference: counted negative; SMolInstruct reference: dropped)",
     ),
     _m("precision", stats.precision, comparable=False, note=f"{_FAIL_WRONG}; no LLM judge"),
     _m("recall", stats.recall, comparable=False, note=f"{_FAIL_WRONG}; no LLM judge"),
@@ -164,10 +163,10 @@ _SPECS = [
     _m(
         "spearman",
         stats.spearman,
-        comparable=False,
         unit="correlation",
         note=_FAIL_CORR
-        + "; answers above the task's max_pred count as unparsed (reference drops them silently)",
+        + "; answers above the task's max_pred count as unparsed (the reference drops them from the "
+        "correlation but not from the coverage: details.reference_value)",
     ),
     _m("sirna_mixed_score", stats.sirna_mixed_score, note="reference mixed score times coverage"),
     _m(
@@ -300,6 +299,7 @@ _SPECS = [
 ]
 
 _FAILURE_ONLY = (
+    "mae_x1000",
     "maccs_fts",
     "morgan_count_fts",
     "rmse",
@@ -323,23 +323,77 @@ TASK_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
     "ProgrammableRNASwitches": {"pearson_r2_mean": {"n_values": 3}},
 }
 
+_SMOL_SMILES = (
+    "smol_forward_synthesis",
+    "smol_retrosynthesis",
+    "smol_molecule_generation",
+    "smol_name_conversion-i2s",
+)
+_SMOL_BOOLEAN = tuple(f"smol_property_prediction-{p}" for p in ("bbbp", "clintox", "hiv", "sider"))
+_GUE = tuple(
+    [f"cpd-prom_core_{s}" for s in ("all", "notata", "tata")]
+    + [f"pd-prom_300_{s}" for s in ("all", "notata", "tata")]
+    + [f"tf-h-{i}" for i in range(5)]
+)
+_OPI_EC = ("EC_number_CLEAN_EC_number_new", "EC_number_CLEAN_EC_number_price")
+_OPI_LISTS = (
+    "GO_CASPSimilarSeq_go",
+    "GO_IDFilterSeq_go",
+    "GO_UniProtSeq_go",
+    "Keywords_CASPSimilarSeq_keywords",
+    "Keywords_IDFilterSeq_keywords",
+    "Keywords_UniProtSeq_keywords",
+    "gName2Cancer_gene_name_to_cancer",
+    "gSymbol2Cancer_gene_symbol_to_cancer",
+    "gSymbol2Tissue_gene_symbol_to_tissue",
+)
+_MOLINST_PROTEIN_TEXT = (
+    "mol_instruction_catalytic_activity",
+    "mol_instruction_domain_motif",
+    "mol_instruction_general_function",
+    "mol_instruction_protein_function",
+)
+
+# OPI compares multi-label answers case-sensitively (sklearn MultiLabelBinarizer on the raw terms).
+for _t in _OPI_LISTS:
+    TASK_PARAMS[_t] = {m: {"case_sensitive": True} for m in ("set_precision", "set_recall", "set_f1")}
+
 # Per-task comparability overrides, by exact task id: (comparable, extra note).
 TASK_NOTES: dict[tuple[str, str], tuple[bool, str]] = {
     **{
-        (t, m): (False, "no LLM judge; yes/no read with word boundaries")
+        (t, m): (False, "no LLM judge (the reference asks GPT-4 about every unread or wrong answer)")
         for t in ("solubility", "stability", "human_ppi", "yeast_ppi")
         for m in ("accuracy", "precision", "recall", "f1")
     },
     **{
         (t, "accuracy"): (False, "answer tag parsed (reference compared whole raw strings: OPI key bug)")
-        for t in (
-            "EC_number_CLEAN_EC_number_new",
-            "EC_number_CLEAN_EC_number_price",
-            "Fold_type_fold_type",
-            "Subcellular_localization_subcell_loc",
+        for t in (*_OPI_EC, "Fold_type_fold_type", "Subcellular_localization_subcell_loc")
+    },
+    **{
+        (t, "set_f1"): (False, "not computed by the reference (OPI key bug: whole-string accuracy only)")
+        for t in _OPI_EC
+    },
+    **{
+        (t, "validity"): (
+            False,
+            "the reference reports no validity rate (its canonicaliser returns an unparsable SMILES "
+            "unchanged, so only empty answers count as invalid there)",
         )
+        for t in _SMOL_SMILES
+    },
+    **{
+        (t, m): (False, "the reference reports HF evaluate's bootstrap median of the item scores")
+        for t in _MOLINST_PROTEIN_TEXT
+        for m in ("rouge1", "rouge2", "rougeL", "rougeLsum")
     },
 }
+
+# (task, metric) pairs that differ from the reference only in how unparsed answers count (as the
+# metric-level ``differs_only_on_failures``): with every answer parsed the values agree.
+TASK_FAILURE_ONLY: frozenset[tuple[str, str]] = frozenset(
+    [(t, "mcc") for t in (*_GUE, *_SMOL_BOOLEAN)]
+    + [("smol_molecule_captioning", m) for m in ("rouge1", "rouge2", "rougeL")]
+)
 
 
 def get_metric(name: str) -> MetricSpec:
@@ -360,10 +414,28 @@ def context_for(spec: Any, metric: str, params: Mapping[str, Any] | None = None)
     )
 
 
+def _reading_note(items: Sequence[EvalItem]) -> tuple[dict[str, int], str]:
+    """Counts of answers the reference would read differently (or hand to a model), with a note."""
+    n_diff = sum(1 for it in items if it.reference == "different")
+    n_model = sum(1 for it in items if it.reference == "model")
+    parts = []
+    if n_diff:
+        parts.append(f"{n_diff} of {len(items)} answers read differently from the reference")
+    if n_model:
+        parts.append(f"{n_model} would go to the reference's NLI model / LLM judge")
+    counts = {"n_read_differently": n_diff, "n_reference_model_fallback": n_model}
+    return counts, ("; ".join(parts) + " (see docs/evaluation.md, deviations)") if parts else ""
+
+
 def compute(
     metric: str, items: Sequence[EvalItem], spec: Any, params: Mapping[str, Any] | None = None
 ) -> MetricResult:
-    """Run one metric on the items of one task and stamp its honesty flags."""
+    """Run one metric on the items of one task and stamp its honesty flags.
+
+    ``comparable`` starts from the metric's (and task's) static flag; it becomes False whenever any
+    answer is read differently from the reference or would go to a reference model, and when the
+    metric's own reference-style value (``details["reference_value"]``) differs from its value.
+    """
     mspec = get_metric(metric)
     res = mspec.fn(items, context_for(spec, metric, params))
     res.metric = metric
@@ -371,8 +443,23 @@ def compute(
     override = TASK_NOTES.get((spec.id, metric))
     if override:
         comparable, note = override[0], f"{note}; {override[1]}" if note else override[1]
-    if mspec.differs_only_on_failures and not comparable and not override and res.n and res.n_parsed == res.n:
-        comparable, note = True, f"{note} (every answer parsed: same value as the reference policy)"
+    failure_only = mspec.differs_only_on_failures or (spec.id, metric) in TASK_FAILURE_ONLY
+    if failure_only and not override and res.n and res.n_parsed == res.n:
+        if not comparable or (spec.id, metric) in TASK_FAILURE_ONLY:
+            note = f"{note} (every answer parsed: same value as the reference policy)"
+        comparable = True
+    elif (spec.id, metric) in TASK_FAILURE_ONLY:
+        comparable = False
+        note = f"{note}; the reference counts unparsed answers differently for this task"
+    counts, reading = _reading_note(items)
+    if any(it.reference for it in items):
+        res.details.update(counts)
+    if reading:
+        comparable, note = False, f"{note}; {reading}" if note else reading
+    ref_value = res.details.get("reference_value")
+    if ref_value is not None and res.value is not None and abs(ref_value - res.value) > 1e-12:
+        comparable = False
+        note = f"{note}; the reference's own arithmetic gives {ref_value:.6g} here (details.reference_value)"
     if res.value is None:
         comparable = False
     return replace(res, comparable=comparable, note=note)

@@ -29,6 +29,17 @@ from sciReason.parsing import parse_answer
 from sciReason.representations import canonical_smiles
 from sciReason.tasks import TaskSpec, get_task
 
+__all__ = [
+    "REWARD_GROUPS",
+    "gold_usable",
+    "item_reward",
+    "make_reward",
+    "needs_gold",
+    "reward",
+    "reward_group",
+    "rewards",
+]
+
 MetricFn = Callable[[Sequence[EvalItem], MetricContext], MetricResult]
 
 # metric name -> (reward group, the metric function whose per-item score is the reward)
@@ -141,6 +152,20 @@ def _tool(item: EvalItem, spec: TaskSpec, ctx: MetricContext) -> float:
                 ok *= len(req & set(els)) / len(req)
         return ok
     return 1.0 if seq.is_valid(item.value, spec.output_kind) else 0.0
+
+
+def needs_gold(spec: TaskSpec | str) -> bool:
+    """Whether the task's reward compares with a gold answer (generation tasks are tool-verified)."""
+    return REWARD_GROUPS[get_task(spec).metrics[0]] != "tool_verified"
+
+
+def gold_usable(spec: TaskSpec | str, gold: Any) -> bool:
+    """Whether ``gold`` can score a completion of this task (always True for tool-verified tasks).
+
+    An unreadable gold means "skip this sample" in RL (reward ``None``), never a reward of 0.
+    """
+    spec = get_task(spec)
+    return not needs_gold(spec) or bool(parse_gold(spec, gold))
 
 
 def item_reward(spec: TaskSpec | str, item: EvalItem, params: dict[str, Any] | None = None) -> float | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,12 @@ def normalise_records(
 def _prediction_row(rec: Mapping[str, Any], outcome: Any) -> dict[str, Any]:
     row = {"id": rec["id"], "task": rec["task"], "input": rec.get("input"), "gold": gold_of(rec)}
     if isinstance(outcome, ItemError):
-        row.update(raw=None, candidates=[], error=f"{outcome.error_type}: {outcome.message}")
+        row.update(
+            raw=None,
+            candidates=[],
+            error=f"{outcome.error_type}: {outcome.message}",
+            error_type=outcome.error_type,
+        )
         return row
     cands = outcome.candidates
     row.update(
@@ -125,18 +131,49 @@ class EvalConfig:
     )  # task -> metric -> params
 
 
+# Errors about the item itself: asking again gives the same answer, so such a row is final.
+_INPUT_ERRORS = frozenset({"InputError", "InvalidSequenceError", "UnknownTaskError", "ConfigError"})
+
+
+def _retry_on_resume(row: Mapping[str, Any]) -> bool:
+    """A stored row that holds a backend error (timeout, connection, HTTP, missing model, ...) is asked
+    again on resume; it is not the model's answer. Errors about the input itself stay final."""
+    error = row.get("error")
+    if not error:
+        return False
+    kind = row.get("error_type") or str(error).split(":", 1)[0].strip()
+    return kind not in _INPUT_ERRORS
+
+
+def _resume_state(path: Path) -> set[tuple[str, str]]:
+    """Keys already answered in ``path``; rows to retry are removed from the file (atomically)."""
+    if not path.is_file():
+        return set()
+    rows = read_jsonl(path)
+    keep = [r for r in rows if not _retry_on_resume(r)]
+    if len(keep) != len(rows):
+        log.info("resume: %d stored backend errors will be retried", len(rows) - len(keep))
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text("", encoding="utf-8")
+        _append_jsonl(tmp, keep)
+        os.replace(tmp, path)
+    return {(r["task"], str(r["id"])) for r in keep}
+
+
 def generate_predictions(
     grouped: Mapping[str, list[dict[str, Any]]],
     cfg: EvalConfig,
     progress: Progress | None = None,
     client: Any = None,
 ) -> Path:
-    """Ask the model for every item not yet in ``predictions.jsonl`` (resume), batch by batch."""
+    """Ask the model for every item not yet in ``predictions.jsonl`` (resume), batch by batch.
+
+    Rows that hold a backend error are asked again on resume (see :func:`_retry_on_resume`)."""
     from sciReason.client import Client
 
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     path = cfg.out_dir / "predictions.jsonl"
-    done = {(r["task"], str(r["id"])) for r in read_jsonl(path)} if path.is_file() else set()
+    done = _resume_state(path)
     own = client is None
     client = client or Client(cfg.backend, batch_size=cfg.batch_size, **cfg.backend_options)
     try:
@@ -169,6 +206,7 @@ _PRED_KEYS = (
     "reasonings",
     "reasoning",
     "error",
+    "error_type",
     "model",
     "usage",
 )
@@ -238,6 +276,8 @@ def write_items(scores: Sequence[TaskScore], path: Path) -> None:
                     "error": r.error,
                     "gold": r.gold_raw,
                     "gold_usable": bool(r.item.gold),
+                    "read_like_reference": r.reference or None,
+                    "reference_value": r.reference_value,
                     "scores": {k: v[i] for k, v in per_metric.items()},
                 }
             )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sciReason.evaluation.metrics.base import EvalItem, MetricResult, as_binary
+from sciReason.evaluation.reference import agrees, gold_agrees, reference_reading
 from sciReason.evaluation.registry import compute, get_metric
 from sciReason.parsing import find_numbers, parse_answer
 from sciReason.representations import canonical_smiles
@@ -38,6 +39,8 @@ class ParsedRecord:
     truncated_in_reasoning: bool
     error: str | None
     gold_raw: Any
+    reference: str = ""
+    reference_value: Any = None
 
 
 @dataclass
@@ -127,16 +130,26 @@ def parse_record(spec: Any, record: Mapping[str, Any], index: int) -> ParsedReco
     reasonings = record.get("reasonings") or [record.get("reasoning")] * len(texts)
     values: list[Any] = []
     first = None
+    readings: list[str] = []  # per candidate: how the reference reads it, compared with sciReason
+    ref_first: Any = None
     for i, text in enumerate(texts):
+        ref = reference_reading(spec, text)
         if not isinstance(text, str):
             values.append(None)
+            if ref is not None:
+                readings.append("same")  # no text: neither side has an answer
             continue
         fr = finish[i] if i < len(finish) else "stop"
         rs = reasonings[i] if i < len(reasonings) else None
         pc = parse_answer(spec, text, rs, fr)
-        values.append(pc.parsed.value if pc.parsed.valid else None)
+        value = pc.parsed.value if pc.parsed.valid else None
+        values.append(value)
+        if ref is not None:
+            same = agrees(spec, value, ref)
+            readings.append("model" if ref.status == "model" else "same" if same else "different")
         if i == 0:
             first = (pc, fr)
+            ref_first = None if ref is None else ref.value
     error = record.get("error")
     if first is None:
         reason = f"no model output ({error})" if error else "no model output"
@@ -146,14 +159,22 @@ def parse_record(spec: Any, record: Mapping[str, Any], index: int) -> ParsedReco
         answer, valid, reason = pc.parsed.answer, pc.parsed.valid, pc.parsed.reason
         truncated, trunc_reasoning = fr == "length", pc.truncated_in_reasoning
     gold_raw = gold_of(record)
+    gold = parse_gold(spec, gold_raw)
+    reference = ""
+    if readings:
+        reference = "model" if "model" in readings else "different" if "different" in readings else "same"
+        golds_alike = all(gold_agrees(spec, g, gold) for g in _gold_alternatives(spec, gold_raw))
+        if reference == "same" and not golds_alike:
+            reference = "different"
     item = EvalItem(
         id=rid,
         task=spec.id,
         value=values[0] if values else None,
         candidates=tuple(values) if len(values) > 1 else (),
-        gold=parse_gold(spec, gold_raw),
+        gold=gold,
         input=record.get("input"),
         reason=reason,
+        reference=reference,
     )
     return ParsedRecord(
         rid,
@@ -166,6 +187,8 @@ def parse_record(spec: Any, record: Mapping[str, Any], index: int) -> ParsedReco
         trunc_reasoning,
         str(error) if error else None,
         gold_raw,
+        reference,
+        ref_first,
     )
 
 

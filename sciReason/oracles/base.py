@@ -41,11 +41,16 @@ class Scored:
         feasible: False when the objective scored the candidate but it violates the objective's own hard
             constraint (an Ehrlich function's banned transition: holo's -inf). The call happened and counts;
             ``value`` is then the objective's infeasible value. Objectives without constraints leave it True.
+        margin: the secondary ranking key among equal values: the summed distance past the thresholds of
+            the ``>``/``<`` terms, each in units of its scale and times its weight (``qed>0.8`` at 0.9 with
+            scale 0.1 adds 1.0);
+            ``>=``/``<=`` terms and other shapes add nothing. 0 for objectives without thresholds.
     """
 
     value: float | None
     desirabilities: tuple[float | None, ...] = ()
     terms: Mapping[str, float | None] = field(default_factory=dict)
+    margin: float = 0.0
     feasible: bool = True
 
 

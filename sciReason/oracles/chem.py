@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sciReason.oracles.base import Direction
+from sciReason.oracles.failures import FailureCounter
 from sciReason.oracles.fingerprints import FINGERPRINTS, fingerprint, tanimoto
 from sciReason.oracles.registry import register_oracle
 from sciReason.representations import mol_from_smiles, parse_formula
@@ -67,6 +68,7 @@ class MolOracle:
         self.description = description
         self.bounds = bounds
         self.scale = scale
+        self.failure_counts = FailureCounter(name)
 
     def __repr__(self) -> str:
         return f"MolOracle({self.name!r})"
@@ -79,7 +81,8 @@ class MolOracle:
                 continue
             try:
                 out.append(float(self.fn(mol)))
-            except Exception:  # noqa: BLE001 - an RDKit failure on one molecule is "could not score"
+            except Exception as exc:  # noqa: BLE001 - an RDKit failure on one molecule: "could not score", counted
+                self.failure_counts.record(exc)
                 out.append(None)
         return out
 

@@ -11,11 +11,12 @@ ligand PDBQT; Vina docks it into a box on a rigid receptor and the best pose's a
   is the center); the examples default to their co-crystallised ligand. ``size`` defaults to a 20 A cube.
 * **Parallelism**: ``n_jobs`` worker processes, each holding the receptor's Vina grid maps (computed
   once per worker), one ligand at a time; ``cpu`` threads per Vina run.
-* **Timeout**: a ligand that takes longer than ``timeout`` seconds has its worker killed and restarted.
+* **Timeout**: a ligand that takes longer than ``timeout`` seconds has its worker killed and restarted,
+  and is docked again up to ``timeout_retries`` times (a loaded machine can stall one run).
 * **Failures** (unparsable SMILES, no conformer, meeko or Vina error, timeout, crashed worker) score
   ``None`` with the reason in :attr:`DockingOracle.failures`; never a crash of the batch, never a fake
-  score. Results are cached by canonical SMILES (worker crashes excepted); best poses are kept in
-  :attr:`DockingOracle.poses` (PDBQT text).
+  score. Results are cached by canonical SMILES, except timeouts and worker crashes, which may not recur
+  (a later call docks the ligand again); best poses are kept in :attr:`DockingOracle.poses` (PDBQT text).
 
 Needs the ``docking`` extra: ``pip install 'scireason[docking]'`` (vina, meeko and gemmi, which meeko
 imports). A ligand's score depends only on the SMILES, receptor, box, settings and ``seed``: not on
@@ -70,7 +71,8 @@ class DockingOracle:
         exhaustiveness: Vina's search effort (8 is Vina's default; 4 is a fair screening setting).
         seed: seed (>= 0) of the RDKit conformer and of Vina's Monte Carlo search (Vina gets
             ``seed + 1``, because Vina itself reads 0 as "random").
-        timeout: seconds per ligand before its worker is killed and it scores ``None``.
+        timeout: seconds per ligand before its worker is killed; the ligand is then docked again up to
+            ``timeout_retries`` times before it scores ``None`` for this call (timeouts are not cached).
         n_jobs: worker processes (default: all CPU cores available to this process).
         cpu: threads per Vina run (1 makes runs reproducible and parallelism process-level).
     """
@@ -93,6 +95,7 @@ class DockingOracle:
         n_jobs: int | None = None,
         cpu: int = 1,
         n_poses: int = 1,
+        timeout_retries: int = 1,
     ) -> None:
         require_docking_packages()
         if int(exhaustiveness) < 1 or int(cpu) < 1 or int(n_poses) < 1:
@@ -101,6 +104,9 @@ class DockingOracle:
             raise InputError(f"seed must be >= 0, got {seed!r}")
         if not float(timeout) > 0:
             raise InputError(f"timeout must be positive seconds, got {timeout!r}")
+        if int(timeout_retries) < 0:
+            raise InputError(f"timeout_retries must be >= 0, got {timeout_retries!r}")
+        self.timeout_retries = int(timeout_retries)
         self.receptor = resolve_receptor(receptor)
         if center is not None:
             self.center = parse_triple(center, "center")
@@ -185,6 +191,8 @@ class DockingOracle:
     ) -> None:
         if cache:
             self.cache[smiles] = score
+        if score is not None:
+            self.failures.pop(smiles, None)  # an earlier timeout or crash that did not recur
         if pose:
             self.poses[smiles] = pose
         if why:
@@ -194,6 +202,7 @@ class DockingOracle:
     def _dock_all(self, todo: list[str]) -> None:
         """Run ``todo`` through the worker pool with per-ligand deadlines; fills the cache."""
         pending = deque(range(len(todo)))
+        timeouts: dict[int, int] = {}
         cfg = self._cfg()
         workers = self._workers
         while len(workers) < min(self.n_jobs, len(todo)):
@@ -234,7 +243,14 @@ class DockingOracle:
             now = time.monotonic()
             for w in list(workers):
                 if w.job and now > w.job[1]:
-                    self._replace(w, cfg, todo, f"timed out after {self.timeout:g} s")
+                    i = w.job[0]
+                    timeouts[i] = timeouts.get(i, 0) + 1
+                    if timeouts[i] <= self.timeout_retries:
+                        logger.info("docking %s timed out after %g s; retrying", todo[i], self.timeout)
+                        w.job = None
+                        pending.append(i)
+                    tries = f" ({timeouts[i]} tries)" if timeouts[i] > 1 else ""
+                    self._replace(w, cfg, todo, f"timed out after {self.timeout:g} s{tries}")
                 elif not w.ready and now > w.started + init_limit:
                     stop_all(workers)
                     raise OracleError(
@@ -244,8 +260,8 @@ class DockingOracle:
     def _replace(self, w: Worker, cfg: dict[str, Any], todo: list[str], why: str) -> None:
         """Kill ``w`` (its ligand scores None) and start a fresh worker in its place."""
         if w.job is not None:
-            # A timeout is cached (docking it again would time out again); a crash may be transient.
-            self._record(todo[w.job[0]], None, None, why, cache="died" not in why)
+            # Not cached: a timeout or a crash may not recur (a loaded machine, a transient fault).
+            self._record(todo[w.job[0]], None, None, why, cache=False)
         elif not w.ready:
             stop_all(self._workers)
             raise OracleError(f"the docking worker for {self.receptor.pdbqt} failed to start: {why}")
@@ -264,6 +280,7 @@ def docking_oracle(
     timeout: float = 600.0,
     n_jobs: int | None = None,
     cpu: int = 1,
+    timeout_retries: int = 1,
 ) -> DockingOracle:
     """Build a :class:`DockingOracle` (see its arguments).
 
@@ -281,6 +298,7 @@ def docking_oracle(
         timeout=timeout,
         n_jobs=n_jobs,
         cpu=cpu,
+        timeout_retries=timeout_retries,
     )
 
 
@@ -293,6 +311,7 @@ _TARGET_PARAMS = {
     "exhaustiveness",
     "seed",
     "timeout",
+    "timeout_retries",
     "n_jobs",
     "cpu",
 }
@@ -352,7 +371,7 @@ def _register() -> None:
         _dock_factory,
         description="AutoDock Vina score in kcal/mol (lower is better); receptor = 6CM4, 6A93, 4B05 or a .pdbqt/.pdb file",
         domain="molecule",
-        signature="dock(receptor, center=x,y,z, size=20, reference_ligand=FILE, exhaustiveness=8, seed=0, timeout=600, n_jobs=N, cpu=1)",
+        signature="dock(receptor, center=x,y,z, size=20, reference_ligand=FILE, exhaustiveness=8, seed=0, timeout=600, timeout_retries=1, n_jobs=N, cpu=1)",
         replace=True,
     )
 

@@ -201,10 +201,16 @@ class Chained:
 @dataclass(frozen=True)
 class AtLeast:
     """``x > threshold``: 1 at or above it, Gaussian decay of width ``scale`` below (soft, so an
-    optimiser sees progress before the constraint is met)."""
+    optimiser sees progress before the constraint is met).
+
+    ``beyond=True`` ("as high as possible", the target language's ``>``): among candidates whose values tie,
+    the one further past the threshold ranks first (:meth:`margin`, the secondary ranking key).
+    ``beyond=False`` ("at least", ``>=``): meeting the threshold is enough; the margin is always 0.
+    """
 
     threshold: float
     scale: float
+    beyond: bool = True
 
     def __call__(self, x: float) -> float:
         if x >= self.threshold:
@@ -212,16 +218,23 @@ class AtLeast:
         z = (x - self.threshold) / self.scale
         return math.exp(-0.5 * z * z)
 
+    def margin(self, x: float) -> float:
+        """Signed distance past the threshold in units of ``scale`` (0 when ``beyond`` is off)."""
+        return (x - self.threshold) / self.scale if self.beyond else 0.0
+
     def describe(self) -> str:
-        return f"1 if x >= {self.threshold:g}, else gaussian decay (scale {self.scale:g})"
+        more = "; higher breaks ties" if self.beyond else ""
+        return f"1 if x >= {self.threshold:g}, else gaussian decay (scale {self.scale:g}){more}"
 
 
 @dataclass(frozen=True)
 class AtMost:
-    """``x < threshold``: 1 at or below it, Gaussian decay of width ``scale`` above."""
+    """``x < threshold``: 1 at or below it, Gaussian decay of width ``scale`` above; ``beyond`` as in
+    :class:`AtLeast` (``<``: lower breaks ties; ``<=``: meeting it is enough)."""
 
     threshold: float
     scale: float
+    beyond: bool = True
 
     def __call__(self, x: float) -> float:
         if x <= self.threshold:
@@ -229,8 +242,13 @@ class AtMost:
         z = (x - self.threshold) / self.scale
         return math.exp(-0.5 * z * z)
 
+    def margin(self, x: float) -> float:
+        """Signed distance below the threshold in units of ``scale`` (0 when ``beyond`` is off)."""
+        return (self.threshold - x) / self.scale if self.beyond else 0.0
+
     def describe(self) -> str:
-        return f"1 if x <= {self.threshold:g}, else gaussian decay (scale {self.scale:g})"
+        more = "; lower breaks ties" if self.beyond else ""
+        return f"1 if x <= {self.threshold:g}, else gaussian decay (scale {self.scale:g}){more}"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from sciReason.errors import OracleError
 from sciReason.oracles.base import Domain, Oracle, Scored
+from sciReason.oracles.failures import FailureCounter
 from sciReason.oracles.modifiers import Identity, Modifier, arithmetic_mean, geometric_mean
 
 __all__ = ["CompositeObjective", "Term", "call_oracle", "validate_candidates"]
@@ -55,12 +56,15 @@ def _clean(x: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def call_oracle(oracle: Any, items: Sequence[Any], *, use_mols: bool = False) -> list[float | None]:
+def call_oracle(
+    oracle: Any, items: Sequence[Any], *, use_mols: bool = False, failures: FailureCounter | None = None
+) -> list[float | None]:
     """Call a batch oracle robustly: one failing item must not sink the batch.
 
     Uses ``oracle.score_mols`` when ``use_mols`` (items are RDKit mols). If the batch call raises, the
     items are retried one by one and the ones that still raise become ``None``; if every item raises,
     the first error is re-raised as :class:`OracleError` (a broken oracle is not "could not score").
+    Item errors are counted in ``failures`` when given.
     """
     fn = oracle.score_mols if use_mols else oracle
     name = getattr(oracle, "name", type(oracle).__name__)
@@ -79,6 +83,8 @@ def call_oracle(oracle: Any, items: Sequence[Any], *, use_mols: bool = False) ->
                 out.extend(fn([item]))
             except Exception as exc:  # noqa: BLE001
                 first = first or exc
+                if failures is not None:
+                    failures.record(exc, item)
                 out.append(None)
         if first is not None and all(o is None for o in out):
             raise OracleError(f"oracle {name!r} failed on every candidate: {first}") from first
@@ -107,6 +113,16 @@ def validate_candidates(candidates: Sequence[Any], domain: str) -> list[Any | No
         else:
             out.append(c if c.strip() else None)
     return out
+
+
+def _margin(terms: Sequence[Term], values: Sequence[float | None]) -> float:
+    """The secondary ranking key of one candidate (see :attr:`Scored.margin`)."""
+    total = 0.0
+    for term, v in zip(terms, values, strict=True):
+        fn = getattr(term.transform, "margin", None)
+        if fn is not None and v is not None:
+            total += term.weight * fn(v)
+    return total
 
 
 class CompositeObjective:
@@ -146,6 +162,7 @@ class CompositeObjective:
         self.multi_objective = multi_objective
         self.term_names = tuple(names)
         self.weights = tuple(float(t.weight) for t in terms)
+        self.failure_counts = FailureCounter(name)
         self.description = description or f"{aggregate} mean of: " + ", ".join(
             t.source or t.name for t in terms
         )
@@ -165,7 +182,7 @@ class CompositeObjective:
                 if use_mols or self.domain != "molecule"
                 else [candidates[i] for i in idx]
             )
-            raw.append(call_oracle(term.oracle, items, use_mols=use_mols))
+            raw.append(call_oracle(term.oracle, items, use_mols=use_mols, failures=self.failure_counts))
         agg = geometric_mean if self.aggregate == "geometric" else arithmetic_mean
         out: list[Scored] = [
             Scored(None, (None,) * len(self.terms), dict.fromkeys(self.term_names)) for _ in candidates
@@ -179,7 +196,8 @@ class CompositeObjective:
             total = (
                 None if any(d is None for d in des) else agg([d for d in des if d is not None], self.weights)
             )
-            out[i] = Scored(total, tuple(des), dict(zip(self.term_names, values, strict=True)))
+            margin = _margin(self.terms, values) if total is not None else 0.0
+            out[i] = Scored(total, tuple(des), dict(zip(self.term_names, values, strict=True)), margin)
         return out
 
     def __call__(self, candidates: Sequence[str]) -> list[float | None]:

@@ -22,6 +22,7 @@ from typing import Any
 from sciReason.errors import TargetSyntaxError
 from sciReason.oracles.base import Scored
 from sciReason.oracles.chem import _atom_count, fingerprint, isomer_score, tanimoto
+from sciReason.oracles.failures import FailureCounter
 from sciReason.oracles.modifiers import (
     Clipped,
     Gaussian,
@@ -84,6 +85,7 @@ class PMOObjective:
         self.description = description
         self.term_names = tuple(c.label for c in components)
         self._mean = geometric_mean if aggregate == "geometric" else arithmetic_mean
+        self.failure_counts = FailureCounter(name)
 
     def __repr__(self) -> str:
         return f"PMOObjective({self.name!r})"
@@ -95,7 +97,8 @@ class PMOObjective:
             raws = [float(c.raw(mol)) for c in self.components]
             des = [float(c.modifier(r)) for c, r in zip(self.components, raws, strict=True)]
             value = float(self._mean(des))
-        except Exception:  # noqa: BLE001 - RDKit failing on one molecule = "could not score"
+        except Exception as exc:  # noqa: BLE001 - RDKit failing on one molecule = "could not score", counted
+            self.failure_counts.record(exc, _smiles(mol))
             return Scored(None, (None,) * len(self.components), dict.fromkeys(self.term_names))
         return Scored(value, tuple(des), dict(zip(self.term_names, raws, strict=True)))
 
@@ -107,6 +110,15 @@ class PMOObjective:
 
     def __call__(self, candidates: Sequence[str]) -> list[float | None]:
         return [s.value for s in self.score(candidates)]
+
+
+def _smiles(mol: Any) -> str:
+    from rdkit import Chem
+
+    try:
+        return Chem.MolToSmiles(mol)
+    except Exception:  # noqa: BLE001 - only for the log line
+        return "<unprintable molecule>"
 
 
 # --- building blocks ----------------------------------------------------------------------------------

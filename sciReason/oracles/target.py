@@ -13,7 +13,10 @@ Examples: ``qed>0.8, sa<3, logp=2..3, sim(CC(=O)Oc1ccccc1C(=O)O)>0.4`` ·
 ``pareto:qed, sa<3`` (keep a Pareto front over the terms instead of one scalar).
 
 Each term becomes a desirability in [0, 1]: ``>t`` is 1 at or above ``t`` with a Gaussian decay of
-width SCALE below it (``<t`` mirrors it), ``=a..b`` is 1 inside the interval, ``=v`` is a Gaussian
+width SCALE below it (``<t`` mirrors it); ``>t`` means "as high as possible": among candidates whose
+values tie (typically every threshold met, value 1.0) the one further past ``t`` ranks first (the
+secondary key :attr:`Scored.margin`, the summed distances past the thresholds in units of SCALE), while
+``>=t`` means "at least t": meeting it is enough and adds no margin. ``=a..b`` is 1 inside the interval, ``=v`` is a Gaussian
 around ``v``, and a bare term (``qed``, ``sa``) maps the oracle's natural range linearly onto [0, 1]
 in its direction. SCALE defaults to the oracle's typical scale (e.g. 0.1 for QED, 1 for logP). The
 terms are combined by a weighted geometric mean (one zero vetoes the candidate); with ``pareto:`` the
@@ -233,9 +236,9 @@ def _parse_term(text: str, start: int, end: int, domain: str | None = None) -> t
         assert lo is not None
         s = scale if scale is not None else _default_scale(oracle, lo)
         if op in (">", ">="):
-            transform = AtLeast(lo, s)
+            transform = AtLeast(lo, s, beyond=op == ">")
         elif op in ("<", "<="):
-            transform = AtMost(lo, s)
+            transform = AtMost(lo, s, beyond=op == "<")
         elif hi is not None:
             transform = Between(lo, hi, s)
         else:

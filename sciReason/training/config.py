@@ -39,7 +39,7 @@ class TinyInit(_Strict):
     """Build a fresh tiny Qwen3 model when ``model`` does not exist yet (tests, laptops, sciReason-tiny).
 
     The tokenizer is a byte-level BPE trained on the first ``tokenizer_texts`` training texts, with the
-    science tags as ordinary tokens (``sciReason.testing.tiny``).
+    science tags as ordinary tokens (``sciReason.training.tiny``).
     """
 
     vocab_size: int = Field(1024, description="BPE vocabulary size before control tokens and tags")
@@ -224,7 +224,7 @@ STAGES: dict[str, type[TrainConfig]] = {
 
 def load_stage_config(stage: str, path: str | Path | None = None, **overrides: Any) -> TrainConfig:
     """Build a stage config from a TOML file (its ``[STAGE]`` table if present) and keyword overrides."""
-    from sciReason.cli._common import resolve_config
+    from sciReason.configfile import resolve_config
     from sciReason.errors import ConfigError
 
     if stage not in STAGES:

@@ -116,7 +116,7 @@ def load_model(config: TrainConfig, init_texts: Callable[[], Iterable[str]] | No
 
 def _build_init(config: TrainConfig, path: Path, init_texts: Callable[[], Iterable[str]] | None) -> None:
     """Train a tokenizer on the first source texts and save a fresh tiny model at ``path``."""
-    from sciReason.testing.tiny import build_tiny_model, train_tokenizer
+    from sciReason.training.tiny import build_tiny_model, train_tokenizer
 
     init = config.init
     texts = list(init_texts()) if init_texts is not None else None

@@ -9,8 +9,13 @@ Pieces, each usable alone:
   whose rewards all tie (DAPO dynamic sampling resamples those; they carry zero gradient anyway);
 * :func:`clipped_pg_loss` - PPO-clipped loss with asymmetric clip (``eps_low``, ``eps_high``), token-level
   (DAPO) or sequence-level (GRPO) averaging and an optional ``k3`` KL penalty to a reference model;
+* :func:`augmented_likelihood_loss` - REINVENT's ``(log p_prior + sigma * S - log p_agent)^2``;
+* :func:`trajectory_balance_loss` - the GFlowNet trajectory-balance loss of an autoregressive policy (one
+  generation path per sequence) with a learned ``log Z`` and a KL penalty to the prior, as Genetic GFN uses;
 * :class:`ReinventLearner` - a REINVENT-style augmented-likelihood learner with experience replay for
   de-novo design: ``sample(n)`` molecules, ``update(samples, scores)``.
+
+The design loop's SMILES generator (:mod:`sciReason.training.generator`) uses the two sequence-level losses.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import Any
 
 __all__ = [
     "ReinventLearner",
+    "augmented_likelihood_loss",
+    "trajectory_balance_loss",
     "Rollouts",
     "clipped_pg_loss",
     "generate",
@@ -175,6 +182,35 @@ def clipped_pg_loss(
     return loss, {"clip_frac": clip_frac, "kl": kl_mean}
 
 
+def augmented_likelihood_loss(agent_logp: Any, prior_logp: Any, scores: Any, sigma: float) -> Any:
+    """REINVENT's DAP loss: mean of ``(log p_prior(x) + sigma * S(x) - log p_agent(x))^2`` over sequences.
+
+    At its minimum the agent is the prior tilted by ``exp(sigma * S)``; ``prior_logp`` carries no gradient.
+    """
+    target = prior_logp.detach() + sigma * scores
+    return (target - agent_logp).pow(2).mean()
+
+
+def trajectory_balance_loss(
+    agent_logp: Any,
+    scores: Any,
+    log_z: Any,
+    beta: float,
+    prior_logp: Any | None = None,
+    kl_coef: float = 0.0,
+) -> tuple[Any, dict[str, float]]:
+    """Trajectory balance for an autoregressive policy: ``(log Z + log p_agent(x) - beta * S(x))^2``.
+
+    Every string has exactly one generation path (backward policy = 1), so the loss drives
+    ``p_agent(x) -> exp(beta * S(x)) / Z``. With ``prior_logp`` and ``kl_coef`` a sample estimate of
+    ``KL(agent || prior)`` on the same (replayed, off-policy) strings is added, as in Genetic GFN.
+    """
+    tb = (log_z + agent_logp - beta * scores).pow(2).mean()
+    kl = (agent_logp - prior_logp.detach()).mean() if prior_logp is not None and kl_coef else None
+    loss = tb + kl_coef * kl if kl is not None else tb
+    return loss, {"tb": float(tb.detach()), "kl": float(kl.detach()) if kl is not None else 0.0}
+
+
 @dataclass
 class Sample:
     """One sampled design: the completion text (tags intact), the parsed molecule (or None) and its ids."""
@@ -291,8 +327,7 @@ class ReinventLearner:
         with torch.no_grad():
             prior = self._logp(self.prior, seqs)
         agent = self._logp(self.agent, seqs)
-        target = prior + self.sigma * torch.tensor(vals, device=agent.device)
-        loss = (target - agent).pow(2).mean()
+        loss = augmented_likelihood_loss(agent, prior, torch.tensor(vals, device=agent.device), self.sigma)
         self.agent.train()
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()

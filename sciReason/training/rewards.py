@@ -32,6 +32,7 @@ __all__ = [
     "completion_reward",
     "format_score",
     "is_correct",
+    "reference_usable",
     "repetition_share",
     "shaped_reward",
     "task_reward",
@@ -43,13 +44,21 @@ _THINK = re.compile(r"<think>(.*?)</think>", re.S)
 
 @dataclass(frozen=True)
 class Reward:
-    """One scored completion: ``total`` in [0, 1] and its parts (for logging)."""
+    """One scored completion: ``total`` in [0, 1] and its parts (for logging).
 
-    total: float
-    task: float
+    ``total`` and ``task`` are ``None`` when the record's reference answer cannot be read: the sample
+    cannot be scored and must be skipped, never trained on as a reward of 0 (``skip`` is then True).
+    """
+
+    total: float | None
+    task: float | None
     format: float
     penalty: float
     valid: bool
+
+    @property
+    def skip(self) -> bool:
+        return self.total is None
 
 
 def reward_group(spec: Any) -> str:
@@ -97,9 +106,40 @@ def _tanimoto(a: str, b: str) -> float:
     return float(DataStructs.TanimotoSimilarity(gen.GetFingerprint(ma), gen.GetFingerprint(mb)))
 
 
-def task_reward(spec: Any, value: Any, record: dict[str, Any], sigma: float | None = None) -> float:
+def _local_reference_usable(spec: Any, record: dict[str, Any]) -> bool:
+    """Whether an offline task's (or the formula constraint's) record can be scored."""
+    if record.get("formula") and spec.output_kind == "smiles":
+        return True
+    ref = record.get("reference")
+    if reward_group(spec) == "tool" and (ref is None or spec.family == "generate"):
+        return True  # reference-free generation
+    if ref is None or (isinstance(ref, str) and not ref.strip()):
+        return False
+    if reward_group(spec) == "distance":
+        try:
+            return math.isfinite(float(ref))
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
+def reference_usable(spec: Any, record: dict[str, Any]) -> bool:
+    """Whether ``record["reference"]`` can score completions of ``spec`` (else the sample is skipped)."""
+    from sciReason.training.builders import LOCAL_TASKS
+
+    if spec.id in LOCAL_TASKS or (record.get("formula") and spec.output_kind == "smiles"):
+        return _local_reference_usable(spec, record)
+    from sciReason.evaluation.rewards import gold_usable
+
+    return gold_usable(spec, record.get("reference"))
+
+
+def task_reward(spec: Any, value: Any, record: dict[str, Any], sigma: float | None = None) -> float | None:
     """Softened task reward in [0, 1] of a parsed, valid answer for the offline tasks (LOCAL_TASKS) and the
-    formula-conditioned design constraint; catalog tasks go through :func:`completion_reward`."""
+    formula-conditioned design constraint; catalog tasks go through :func:`completion_reward`.
+    ``None`` when the record's reference cannot be read (skip the sample)."""
+    if not _local_reference_usable(spec, record):
+        return None
     ref = record.get("reference")
     group = reward_group(spec)
     if record.get("formula") and spec.output_kind == "smiles":  # formula-conditioned design: tool-verified
@@ -139,10 +179,11 @@ def completion_reward(
     record: dict[str, Any],
     sigma: float | None = None,
     finish_reason: str = "stop",
-) -> float:
+) -> float | None:
     """Task reward of one completion: catalog tasks use the evaluation metrics' own per-item rewards
     (:func:`sciReason.evaluation.rewards.reward`, one definition for eval and RL); offline-only tasks and the
-    formula constraint use :func:`task_reward`."""
+    formula constraint use :func:`task_reward`. ``None`` means the reference cannot be read: skip the
+    sample (a reward of 0 would teach the policy that a possibly right answer is wrong)."""
     from sciReason.training.builders import LOCAL_TASKS
 
     if spec.id in LOCAL_TASKS or (record.get("formula") and spec.output_kind == "smiles"):
@@ -158,7 +199,7 @@ def completion_reward(
         finish_reason=finish_reason,
         params=params,
     )
-    return 0.0 if got is None else float(got)
+    return None if got is None else float(got)
 
 
 def format_score(spec: Any, text: str, parsed_valid: bool, thinking: bool | None = None) -> float:
@@ -191,15 +232,21 @@ def shaped_reward(
     finish_reason: str = "stop",
     thinking: bool | None = None,
 ) -> Reward:
-    """Task reward + format term - guards, clipped to [0, 1]. ``text`` must keep its tags."""
+    """Task reward + format term - guards, clipped to [0, 1]. ``text`` must keep its tags.
+
+    A record whose reference cannot be read gives ``Reward(total=None, task=None, ...)``: skip it."""
     from sciReason.parsing import parse_answer
 
     cfg = cfg or RewardConfig()
     parsed = parse_answer(spec, text, finish_reason=finish_reason).parsed
     valid = bool(parsed.valid) and len(parsed.answer or "") >= cfg.min_answer_chars
+    fmt = format_score(spec, text, valid, thinking)
+    if not reference_usable(spec, record):
+        return Reward(total=None, task=None, format=fmt, penalty=0.0, valid=valid)
     sigma = cfg.distance_scale.get(spec.id)
     task = completion_reward(spec, text, parsed.value, record, sigma, finish_reason) if valid else 0.0
-    fmt = format_score(spec, text, valid, thinking)
+    if task is None:  # the reference became unreadable only for this answer's comparison
+        return Reward(total=None, task=None, format=fmt, penalty=0.0, valid=valid)
     penalty = cfg.repetition_weight * repetition_share(text, cfg.repetition_ngram)
     if cfg.length_penalty_start is not None and n_tokens is not None and n_tokens > cfg.length_penalty_start:
         penalty += cfg.length_penalty_weight * min(
@@ -211,14 +258,16 @@ def shaped_reward(
 
 def is_correct(spec: Any, text: str, record: dict[str, Any], threshold: float = 0.999) -> bool:
     """The cold-start / pool-filter verdict: the task reward reaches ``threshold`` (exact for matching
-    and tool-verified tasks; numeric tasks need ``exp(-err/sigma) >= 0.9``)."""
+    and tool-verified tasks; numeric tasks need ``exp(-err/sigma) >= 0.9``). A record whose reference
+    cannot be read is never "correct" (callers should skip it: :func:`reference_usable`)."""
     from sciReason.parsing import parse_answer
 
     parsed = parse_answer(spec, text).parsed
     if not parsed.valid:
         return False
     limit = 0.9 if reward_group(spec) == "distance" else threshold
-    return completion_reward(spec, text, parsed.value, record) >= limit
+    got = completion_reward(spec, text, parsed.value, record)
+    return got is not None and got >= limit
 
 
 def batch_rewards(

@@ -24,7 +24,7 @@ def coerce_config(config: Any, model: type) -> Any:
     if isinstance(config, model):
         return config
     if isinstance(config, dict):
-        from sciReason.cli._common import resolve_config
+        from sciReason.configfile import resolve_config
 
         return resolve_config(model, None, config)
     from sciReason.training.config import STAGES, load_stage_config

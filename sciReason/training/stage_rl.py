@@ -26,7 +26,7 @@ from sciReason.training.config import RLConfig
 from sciReason.training.data import iter_records, record_messages
 from sciReason.training.loop import Loop, load_model, rank_world, seed_everything
 from sciReason.training.pg import clipped_pg_loss, generate, group_advantages, tied_groups, token_logprobs
-from sciReason.training.rewards import is_correct, shaped_reward
+from sciReason.training.rewards import is_correct, reference_usable, shaped_reward
 from sciReason.training.stage_pretrain import coerce_config
 
 logger = logging.getLogger(__name__)
@@ -61,8 +61,11 @@ def _sample(model: Any, tokenizer: Any, prompts: Sequence[str], cfg: RLConfig, s
     )
 
 
-def _score(cfg: RLConfig, recs: Sequence[dict[str, Any]], texts: Sequence[str], roll: Any) -> list[float]:
-    out = []
+def _score(
+    cfg: RLConfig, recs: Sequence[dict[str, Any]], texts: Sequence[str], roll: Any
+) -> list[float | None]:
+    """Shaped reward per completion; ``None`` where the record's reference cannot be read (skip it)."""
+    out: list[float | None] = []
     for rec, text, n, fin in zip(recs, texts, roll.n_tokens, roll.finish_reasons, strict=False):
         think = cfg.thinking if cfg.thinking is not None else None
         out.append(
@@ -106,7 +109,7 @@ class RolloutSource:
             self.pos += 1
         return out
 
-    def _rollout(self, recs: list[dict[str, Any]]) -> tuple[Any, list[float]]:
+    def _rollout(self, recs: list[dict[str, Any]]) -> tuple[Any, list[float | None]]:
         g = self.cfg.group_size
         prompts = [render_prompt(self.tok, r, self.cfg.thinking) for r in recs for _ in range(g)]
         roll = _sample(self.model, self.tok, prompts, self.cfg, self.rng.randrange(2**31))
@@ -121,28 +124,44 @@ class RolloutSource:
         cfg, g = self.cfg, self.cfg.group_size
         dynamic = cfg.dynamic_sampling and cfg.algorithm == "dapo"
         kept: list[tuple[Any, int, list[float]]] = []  # (rollouts, group index, rewards)
-        tied_seen = groups_seen = rounds = 0
+        tied_seen = groups_seen = rounds = skipped = 0
         fallback = None
-        while len(kept) < cfg.prompts_per_step and rounds <= (cfg.max_resample_rounds if dynamic else 0):
+        max_rounds = cfg.max_resample_rounds if dynamic else 0
+        while len(kept) < cfg.prompts_per_step and rounds <= max_rounds:
             need = cfg.prompts_per_step - len(kept)
             roll, rewards = self._rollout(self._take(need))
-            tied = tied_groups(torch.tensor(rewards), g).tolist()
+            # a group whose reference cannot be read is skipped, never trained on as reward 0
+            usable = [not any(r is None for r in rewards[j * g : (j + 1) * g]) for j in range(need)]
+            filled = torch.tensor([0.0 if r is None else r for r in rewards])
+            tied = tied_groups(filled, g).tolist()
             for j, is_tied in enumerate(tied):
+                if not usable[j]:
+                    skipped += 1
+                    continue
                 groups_seen += 1
                 tied_seen += int(is_tied)
+                group = [float(r) for r in rewards[j * g : (j + 1) * g] if r is not None]
                 if dynamic and is_tied:
-                    fallback = fallback or (roll, j, rewards[j * g : (j + 1) * g])
+                    fallback = fallback or (roll, j, group)
                     continue
-                kept.append((roll, j, rewards[j * g : (j + 1) * g]))
+                kept.append((roll, j, group))
             rounds += 1
+            if not all(usable) and rounds > max_rounds and skipped < 10 * cfg.prompts_per_step:
+                max_rounds += 1  # draw replacements for skipped prompts (bounded)
         while len(kept) < cfg.prompts_per_step and fallback is not None:
             kept.append(fallback)  # zero advantage: keeps the batch shape, adds no gradient
+        if not kept:
+            raise ConfigError(
+                f"RL drew {skipped} prompt groups and none has a readable 'reference' answer for its task; "
+                "fix the 'reference' fields of the RL prompt records"
+            )
         batch = self._collate(kept)
         batch.update(
             {
                 "reward_mean": float(batch.pop("_rewards").mean()),
                 "tied_frac": tied_seen / max(1, groups_seen),
                 "resample_rounds": float(rounds - 1),
+                "skipped_groups": float(skipped),
             }
         )
         self.calls += 1
@@ -214,7 +233,13 @@ def rl_loss(cfg: RLConfig) -> Any:
             ref_logp=batch.get("ref_logp"),
             kl_beta=cfg.kl_beta,
         )
-        stats.update({k: batch[k] for k in ("reward_mean", "tied_frac", "resample_rounds")})
+        stats.update(
+            {
+                k: batch[k]
+                for k in ("reward_mean", "tied_frac", "resample_rounds", "skipped_groups")
+                if k in batch
+            }
+        )
         return loss, stats
 
     return loss_fn
@@ -228,14 +253,17 @@ def mean_reward(
     seed: int = 123,
     batch_size: int = 64,
 ) -> float:
-    """Mean shaped reward of one sampled completion per record (fixed seed): the held-out RL metric."""
+    """Mean shaped reward of one sampled completion per record (fixed seed): the held-out RL metric.
+
+    Records whose reference cannot be read are left out of the mean (they are not scored as 0)."""
+    usable = [r for r in records if reference_usable(task_spec(r["task"]), r)]
     total = 0.0
-    for i in range(0, len(records), batch_size):
-        recs = list(records[i : i + batch_size])
+    for i in range(0, len(usable), batch_size):
+        recs = list(usable[i : i + batch_size])
         prompts = [render_prompt(tokenizer, r, cfg.thinking) for r in recs]
         roll = _sample(model, tokenizer, prompts, cfg, seed + i)
-        total += sum(_score(cfg, recs, roll.texts, roll))
-    return total / max(1, len(records))
+        total += sum(x for x in _score(cfg, recs, roll.texts, roll) if x is not None)
+    return total / max(1, len(usable))
 
 
 def filter_pool(
@@ -250,6 +278,8 @@ def filter_pool(
     kept = []
     k = cfg.pool_rollouts
     for i, rec in enumerate(records):
+        if not reference_usable(task_spec(rec["task"]), rec):
+            continue  # cannot be scored: never in the RL pool
         roll = generate(
             model,
             tokenizer,

@@ -11,8 +11,8 @@ torch.set_num_threads(1)
 
 @pytest.fixture(scope="module")
 def learner(tmp_path_factory):
-    from sciReason.testing.tiny import build_tiny_model
     from sciReason.training.pg import ReinventLearner
+    from sciReason.training.tiny import build_tiny_model
 
     path = build_tiny_model(
         tmp_path_factory.mktemp("prior") / "m",

@@ -116,7 +116,7 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(tmp_path, start_file):
 
 def _two_workers(url: str, tmp_path: Path, start_file: Path, budget: int = 60) -> None:
     logs = [tmp_path / "w0.log", tmp_path / "w1.log"]
-    OptunaStore(url, "shared", budget=budget, n_objectives=1, resume=True)
+    # no OptunaStore opened first: the workers create the schema themselves, as docs/design.md says
     procs = [
         _spawn(url, "shared", budget, seed, start_file, log, delay=0.05)
         for seed, log in zip((0, 1), logs, strict=False)
@@ -140,6 +140,7 @@ def test_two_workers_on_one_sqlite_study(tmp_path, start_file):
 
 
 @pytest.mark.postgres
+@pytest.mark.extra("psycopg2")
 @pytest.mark.skipif(
     not os.environ.get("SCIREASON_TEST_POSTGRES_URL"), reason="SCIREASON_TEST_POSTGRES_URL not set"
 )
@@ -180,3 +181,32 @@ def test_claims_are_unique_and_capped_by_budget(tmp_path):
     assert a.claim(["C", "CC", "CCC"]) == [("C", 1), ("CC", 2), ("CCC", 3)]
     assert b.claim(["CC", "CCCC", "CCCCC", "CCCCCC"]) == [("CCCC", 4), ("CCCCC", 5)]
     assert a.claim(["N"]) == [] and a.n_claimed() == 5
+
+
+def test_workers_opening_a_fresh_database_at_the_same_moment_all_start(tmp_path):
+    """The schema-creation race (``table studies already exists`` / ``UNIQUE constraint failed:
+    alembic_version.version_num``): 4 processes released together on a fresh SQLite file, 3 rounds."""
+    script = Path(__file__).parent / "_open_store.py"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for round_no in range(3):
+        url = f"sqlite:///{tmp_path / f'fresh{round_no}.db'}"
+        go = tmp_path / f"go{round_no}"
+        procs = [
+            subprocess.Popen(
+                [sys.executable, str(script), url, "s", str(go)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        for p in procs:  # every process has imported everything and waits at the barrier
+            assert p.stdout.readline().strip() == "ready"  # type: ignore[union-attr]
+        go.touch()
+        ids = set()
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err[-2000:]
+            ids.add(out.strip())
+        assert len(ids) == 1  # one study, shared by every worker

@@ -39,11 +39,22 @@ class ServeProcess:
                 self.proc.wait(10)
 
 
-def start_serve(model_dir: Path, *args: str) -> ServeProcess:
-    """Start ``sciReason serve`` on a free port and wait for its 'listening on' line."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+def start_serve(
+    model_dir: Path, *args: str, env: dict[str, str] | None = None, stderr: Path | None = None
+) -> ServeProcess:
+    """Start ``sciReason serve`` on a free port and wait for its 'listening on' line (``env`` adds
+    environment variables; ``stderr`` collects the server's log)."""
+    full_env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+    full_env.pop("SCIREASON_SERVE_API_KEY", None)
+    full_env.update(env or {})
     cmd = [sys.executable, "-m", "sciReason", "serve", "--model", str(model_dir), "--port", "0", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    err = open(stderr, "w") if stderr is not None else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=full_env)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
     try:
@@ -118,7 +129,8 @@ class FakeOpenAI:
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
-                self.send_header("Content-Type", "application/json")
+                if "content-type" not in {k.lower() for k in headers}:
+                    self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -152,3 +164,43 @@ class FakeOpenAI:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# ---------------------------------------------------------------------------------------- raw sockets
+def raw_exchange(
+    port: int, data: bytes, *, timeout: float = 60.0, chunks: list[bytes] | None = None
+) -> bytes:
+    """Send raw bytes to 127.0.0.1:port and read until the server closes the connection (or ``timeout``).
+
+    For requests that no HTTP client library would send (smuggling, bad framing, garbage).
+    """
+    import socket
+    import time
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        for piece in chunks or []:
+            sock.sendall(piece)
+        received = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                block = sock.recv(65536)
+            except (TimeoutError, ConnectionResetError):
+                break
+            if not block:
+                break
+            received += block
+        return received
+
+
+def statuses(raw: bytes) -> list[int]:
+    """Status codes of the HTTP responses in ``raw`` (final and interim)."""
+    import re
+
+    return [int(m) for m in re.findall(rb"HTTP/1\.[01] (\d{3}) ", raw)]
+
+
+def sse_events(text: str) -> list[str]:
+    """The ``data:`` payloads of a server-sent-events body, in order."""
+    return [line[len("data: ") :] for line in text.split("\n") if line.startswith("data: ")]

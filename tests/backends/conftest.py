@@ -21,7 +21,7 @@ torch.set_num_threads(1)
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sciReason.testing.tiny import build_tiny_model
+    from sciReason.training.tiny import build_tiny_model
 
     # initializer_range 0.3 + untied embeddings: random but varied text (the default repeats one token)
     return build_tiny_model(

@@ -156,10 +156,10 @@ def test_bad_items_are_values_and_neighbours_survive(local_backend: LocalBackend
 def test_generation_failure_is_isolated(local_backend: LocalBackend, monkeypatch: pytest.MonkeyPatch) -> None:
     real = local_backend._generate
 
-    def flaky(reqs, prompts):  # noqa: ANN001, ANN202 - fails whenever the poisoned prompt is in the batch
+    def flaky(reqs, *args):  # noqa: ANN001, ANN002, ANN202 - fails whenever the poisoned prompt is in the batch
         if any("poison" in r.messages[-1].content for r in reqs):
             raise RuntimeError("CUDA out of memory (simulated)")
-        return real(reqs, prompts)
+        return real(reqs, *args)
 
     monkeypatch.setattr(local_backend, "_generate", flaky)
     out = local_backend.complete(
@@ -213,3 +213,31 @@ def test_top_k_semantics_follow_openai(local_backend: LocalBackend) -> None:
     greedy = local_backend.complete([ask("Translate <SMILES> CCO </SMILES>", max_tokens=10)])[0]
     assert unset.choices == zero.choices  # no top-k unless asked (transformers would default to 50)
     assert one.choices == greedy.choices  # top_k=1 is greedy
+
+
+def test_too_long_input_is_an_input_error_before_any_model_call(
+    local_backend: LocalBackend, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The client asks the backend first (check_request): a prompt that fills the context is the user's
+    input problem, raised as InputError naming the sizes, with no generate call and no transformers warning."""
+    from sciReason.client import Client
+    from sciReason.errors import InputError, ItemError
+
+    calls: list[int] = []
+    real = local_backend._generate
+    monkeypatch.setattr(
+        local_backend,
+        "_generate",
+        lambda reqs, prompts, *rest, **kw: calls.append(len(reqs)) or real(reqs, prompts, *rest, **kw),
+    )
+    client = Client(local_backend)
+    too_long = "C" * 9000
+    with pytest.raises(
+        InputError, match=r"input too long: the prompt has \d+ tokens .* context of 2048 tokens"
+    ):
+        client.predict(too_long, property="esol", max_tokens=2)
+    assert calls == []
+    out = client.predict(["CCO", too_long], property="esol", max_tokens=2)
+    assert not isinstance(out[0], ItemError) and isinstance(out[1], ItemError)
+    assert out[1].error_type == "InputError" and calls == [1]
+    assert "Token indices sequence length" not in capfd.readouterr().err

@@ -86,9 +86,9 @@ def test_http_surface(local_backend: LocalBackend) -> None:
         (
             "POST",
             "/v1/chat/completions",
-            {"messages": [{"role": "user", "content": "x"}], "stream": True},
+            {"messages": [{"role": "user", "content": "x"}], "stream": "false"},
             400,
-            "stream",
+            "stream must be true or false",
         ),
         (
             "POST",
@@ -200,7 +200,9 @@ def test_backend_errors_map_to_http_status_and_retry_policy(local_backend: Local
         out = remote.complete([ask("C" * 9000, max_tokens=2), ask("fine", max_tokens=2)])
         assert isinstance(out[0], BackendHTTPError) and out[0].status_code == 400 and "context" in str(out[0])
         assert isinstance(out[1], ChatResponse)
-        assert httpx.get(url[:-3] + "/health").json()["received"] == 2  # the 400 was not retried
+        health = httpx.get(url[:-3] + "/health").json()
+        # refused at tokenizing (before the queue), and not retried
+        assert health["rejected"] == 1 and health["received"] == 1
     with InProcessServer(Broken()) as url:
         remote = RemoteBackend(url, dialect="scireason", model="m", max_retries=2, backoff=(0.01, 0.02))
         out = remote.complete([ask()])
@@ -232,3 +234,63 @@ def test_server_error_value_is_a_backend_error_in_its_slot(local_backend: LocalB
     with InProcessServer(local_backend) as url:
         out = RemoteBackend(url).complete([ask(n=0), ask("ok", max_tokens=2)])
     assert isinstance(out[0], BackendError) and isinstance(out[1], ChatResponse)
+
+
+def test_full_queue_answers_503_with_retry_after(local_backend: LocalBackend) -> None:
+    gated = Gated(local_backend)
+    body = {"messages": [{"role": "user", "content": "q"}], "max_tokens": 2}
+    with InProcessServer(gated, batch_wait=0.0, max_batch_size=1, max_queue=2) as url:
+        box: list[int] = []
+        senders = [
+            threading.Thread(target=lambda: box.append(httpx.post(url + "/chat/completions", json=body, timeout=120).status_code))
+            for _ in range(3)
+        ]  # fmt: skip
+        senders[0].start()
+        gated.entered.wait(60)  # one request generating
+        for t in senders[1:]:
+            t.start()
+        wait_until(lambda: _queued(url) == 2, "two requests to queue")
+        busy = httpx.post(url + "/chat/completions", json=body)
+        assert busy.status_code == 503 and 1 <= int(busy.headers["retry-after"]) <= 60
+        assert "limit 2" in busy.json()["error"]["message"]
+        gated.gate.set()
+        for t in senders:
+            t.join(120)
+    assert box == [200, 200, 200]
+
+
+def test_request_timeout_answers_504_and_drops_the_request(local_backend: LocalBackend) -> None:
+    gated = Gated(local_backend)
+    with InProcessServer(gated, batch_wait=0.0, request_timeout=1.0) as url:
+        first = threading.Thread(
+            target=lambda: httpx.post(url + "/chat/completions", json={"messages": [{"role": "user", "content": "a"}]}, timeout=120)
+        )  # fmt: skip
+        first.start()
+        gated.entered.wait(60)
+        late = httpx.post(
+            url + "/chat/completions", json={"messages": [{"role": "user", "content": "b"}]}, timeout=120
+        )
+        assert late.status_code == 504 and "--request-timeout" in late.json()["error"]["message"]
+        gated.gate.set()
+        first.join(120)
+        wait_until(
+            lambda: httpx.get(url[:-3] + "/health").json()["cancelled"] == 1, "the late request to be dropped"
+        )
+        assert gated.batches == [1]  # the timed-out request never reached the backend
+
+
+def test_connections_have_tcp_nodelay() -> None:
+    """Regression: a listening socket made without proto=IPPROTO_TCP left Nagle on (asyncio only sets
+    TCP_NODELAY on sockets whose proto says TCP): every response waited ~40 ms for a delayed ACK."""
+    import socket
+
+    from sciReason.backends import ScriptedBackend
+
+    helper = InProcessServer(ScriptedBackend("ok"))
+    with helper as url, httpx.Client() as http:
+        assert http.get(url[:-3] + "/health").status_code == 200  # keeps the connection open
+        connections = list(helper.server._uvicorn.server_state.connections)
+        assert connections
+        for conn in connections:
+            sock = conn.transport.get_extra_info("socket")
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

@@ -1,4 +1,4 @@
-"""sciReason.testing.tiny: the locally trained tokenizer and the config-built Qwen3 model."""
+"""sciReason.training.tiny: the locally trained tokenizer and the config-built Qwen3 model."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sciReason.testing.tiny import CONTROL_TOKENS, SCIENCE_TAGS, build_tiny_model, train_tokenizer
+from sciReason.training.tiny import CONTROL_TOKENS, SCIENCE_TAGS, build_tiny_model, train_tokenizer
 
 
 @pytest.fixture(scope="module")

@@ -84,3 +84,27 @@ def test_rewards_are_bounded(task_id):
     item = EvalItem(id="0", task=task_id, value=None, gold=("x",))
     r = item_reward(spec, item)
     assert r is None or 0.0 <= r <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("task", "gold"),
+    [
+        ("smol_property_prediction-esol", "not a number"),
+        ("smol_name_conversion-i2s", "<SMILES> C1CC </SMILES>"),
+        ("smol_property_prediction-bbbp", None),
+        ("mol_instruction_chemical_entity_recognition", ""),
+    ],
+)
+def test_unreadable_gold_means_skip_never_zero(task, gold):
+    from sciReason.evaluation.rewards import gold_usable
+
+    assert not gold_usable(task, gold)
+    assert reward(task, "<NUMBER> 1 </NUMBER>", gold) is None
+    assert rewards(task, ["a", "b"], [gold, gold]) == [None, None]
+
+
+def test_generation_rewards_need_no_gold():
+    from sciReason.evaluation.rewards import gold_usable
+
+    assert gold_usable("unconditional_molecule_generation", None)
+    assert reward("unconditional_molecule_generation", "<SMILES> CCO </SMILES>", None) == 1.0

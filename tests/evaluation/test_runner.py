@@ -99,6 +99,51 @@ def test_resume_only_asks_for_missing_items(tmp_path):
     assert len(read_jsonl(tmp_path / "predictions.jsonl")) == 24
 
 
+def test_resume_retries_backend_errors_but_not_input_errors(tmp_path):
+    """A row that holds a backend error (timeout, HTTP 500) is asked again on resume, not frozen as a
+    model failure; the file keeps one row per item."""
+    from sciReason.errors import BackendConnectionError
+
+    down = {"on": True}
+
+    def handler(req):  # noqa: ANN001, ANN202
+        if down["on"] and "ethanol" not in req.messages[-1].content:
+            return BackendConnectionError("connection refused")
+        return scripted_answer(req)
+
+    cfg = EvalConfig(out_dir=tmp_path, tasks=["smol_name_conversion-s2f"], limit=6)
+    first = run_eval(cfg, data_path=DATA, client=Client(ScriptedBackend(handler)))
+    errors = [r for r in read_jsonl(tmp_path / "predictions.jsonl") if r.get("error")]
+    assert errors and all(r["error_type"] == "BackendConnectionError" for r in errors)
+    assert first["tasks"]["smol_name_conversion-s2f"]["n_errors"] == len(errors)
+    down["on"] = False
+    calls: list = []
+
+    def counting(req):  # noqa: ANN001, ANN202
+        calls.append(req)
+        return handler(req)
+
+    again = run_eval(cfg, data_path=DATA, client=Client(ScriptedBackend(counting)))
+    assert len(calls) == len(errors)  # only the failed items are asked again
+    rows = read_jsonl(tmp_path / "predictions.jsonl")
+    assert len(rows) == 6 and not any(r.get("error") for r in rows)
+    assert again["tasks"]["smol_name_conversion-s2f"]["n_errors"] == 0
+
+
+def test_resume_keeps_input_errors(tmp_path):
+    from sciReason.evaluation.runner import _resume_state
+
+    path = tmp_path / "predictions.jsonl"
+    rows = [
+        {"id": "1", "task": "t", "error": "InvalidSequenceError: 'C1CC' does not parse"},
+        {"id": "2", "task": "t", "error": "BackendHTTPError: server said 500"},
+        {"id": "3", "task": "t", "raw": "ok"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert _resume_state(path) == {("t", "1"), ("t", "3")}
+    assert [r["id"] for r in read_jsonl(path)] == ["1", "3"]
+
+
 def test_predictions_mode_counts_missing_predictions_as_failures(tmp_path):
     preds = tmp_path / "preds.jsonl"
     rows = [r for r in ROWS if r["task"] == "smol_name_conversion-i2s"][:5]
@@ -182,6 +227,8 @@ def test_cli_scores_predictions_and_prints_a_table(tmp_path):
             "smol_name_conversion-i2f",
             "--out",
             str(out),
+            "--format",
+            "table",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -202,7 +249,7 @@ def test_cli_runs_a_real_tiny_local_model(tmp_path):
     import torch
 
     from sciReason.cli import app
-    from sciReason.testing.tiny import build_tiny_model
+    from sciReason.training.tiny import build_tiny_model
 
     torch.set_num_threads(1)
     model = build_tiny_model(tmp_path / "tiny", hidden_size=32, num_layers=1, num_heads=2)

@@ -149,6 +149,7 @@ def test_prefix_and_term_forms() -> None:
     assert info.value.token == "zaleplon" and "zaleplon_mpo" in str(info.value)
 
 
+@pytest.mark.extra("guacamol", "tqdm")
 def test_cross_check_against_guacamol(guacamol_benchmarks, zinc_sample: list[str]) -> None:  # noqa: ANN001
     """Every task equals GuacaMol 0.5.5's scoring function on 25 ZINC molecules and the references."""
     sb = guacamol_benchmarks

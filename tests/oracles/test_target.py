@@ -133,3 +133,25 @@ def test_malformed_targets_point_at_the_bad_token(text: str, token: str, phrase:
 def test_non_string_target() -> None:
     with pytest.raises(TargetSyntaxError):
         parse_target(42)  # type: ignore[arg-type]
+
+
+def test_threshold_ties_are_ranked_by_the_margin_past_the_thresholds() -> None:
+    """`>`: as high as possible (the margin past the threshold is the secondary key); `>=`: at least."""
+    mols = ["CCO", "CC(=O)Oc1ccccc1C(=O)O", "c1ccccc1O"]  # all have QED > 0.3 and SA < 6
+    beyond = parse_target("qed>0.3, sa<6").score(mols)
+    assert all(s.value == 1.0 for s in beyond)  # a tie on the value ...
+    for s in beyond:  # ... broken by the summed distances past the thresholds, in units of the scales
+        expect = (s.terms["qed"] - 0.3) / 0.1 + (6 - s.terms["sa"]) / 1.0
+        assert s.margin == pytest.approx(expect)
+    assert len({round(s.margin, 9) for s in beyond}) == 3
+    at_least = parse_target("qed>=0.3, sa<=6").score(mols)
+    assert [s.value for s in at_least] == [1.0] * 3 and all(s.margin == 0.0 for s in at_least)
+    mixed = parse_target("qed>0.3, sa<=6").score(mols)
+    assert [s.margin for s in mixed] == pytest.approx([(s.terms["qed"] - 0.3) / 0.1 for s in mixed])
+    assert parse_target("qed>0.3 * 2").score(["CCO"])[0].margin == pytest.approx(
+        2 * beyond[0].margin - 2 * (6 - beyond[0].terms["sa"])
+    )
+    assert parse_target("logp=1..3, qed").score(["CCO"])[0].margin == 0.0  # ranges and bare terms add nothing
+    assert parse_target("qed>0.3").score(["C1CC"])[0].margin == 0.0  # unscorable
+    assert AtLeast(0.3, 0.1).describe().endswith("higher breaks ties")
+    assert not AtMost(3, 1, beyond=False).describe().endswith("ties")

@@ -21,7 +21,7 @@ def _one_thread():
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory):
     """A randomly initialised 2-layer Qwen3 model with the science tokenizer (built offline, seconds)."""
-    from sciReason.testing.tiny import build_tiny_model
+    from sciReason.training.tiny import build_tiny_model
 
     return build_tiny_model(
         tmp_path_factory.mktemp("tiny") / "m", hidden_size=32, num_layers=2, num_heads=2, vocab_size=300

@@ -16,7 +16,7 @@ def test_train_commands_listed_and_bad_config_is_one_line(tmp_path):
 
 
 def test_cli_flags_override_the_file(tmp_path):
-    from sciReason.cli._common import resolve_config
+    from sciReason.configfile import resolve_config
     from sciReason.training.config import RLConfig
 
     cfg = tmp_path / "rl.toml"

@@ -53,7 +53,7 @@ def test_responses_only_labels_without_generation_markers(tok):
     assert "<think>\n\n</think>" in tok.decode(encode_chat(tok, msgs, thinking=False)[0])
 
 
-def test_jsonl_and_parquet_sources(tmp_path):
+def test_jsonl_sources(tmp_path):
     rows = [{"text": f"doc {i}"} for i in range(5)]
     (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
     assert [r["text"] for r in iter_records(SourceConfig(path=str(tmp_path / "a.jsonl"), limit=3))] == [
@@ -61,16 +61,21 @@ def test_jsonl_and_parquet_sources(tmp_path):
         "doc 1",
         "doc 2",
     ]
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "a.parquet", row_group_size=2)
-    assert len(list(iter_records(str(tmp_path / "a.parquet")))) == 5
     (tmp_path / "bad.jsonl").write_text('{"text": 1}\nnot json\n')
     with pytest.raises(ConfigError, match="bad.jsonl:2"):
         list(iter_records(str(tmp_path / "bad.jsonl")))
     with pytest.raises(ConfigError, match="does not exist"):
         list(iter_records(str(tmp_path / "missing.jsonl")))
+
+
+@pytest.mark.extra("pyarrow")
+def test_parquet_sources(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"text": f"doc {i}"} for i in range(5)]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "a.parquet", row_group_size=2)
+    assert [r["text"] for r in iter_records(str(tmp_path / "a.parquet"))] == [r["text"] for r in rows]
 
 
 def test_packed_stream_resumes_exactly(tok, tmp_path):

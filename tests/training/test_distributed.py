@@ -85,7 +85,7 @@ def test_two_processes_train_the_same_model_as_one_with_twice_the_batch(tmp_path
 
 
 def test_cold_start_under_two_processes_queries_the_teacher_once(tmp_path):
-    from sciReason.testing.tiny import build_tiny_model
+    from sciReason.training.tiny import build_tiny_model
 
     model = build_tiny_model(tmp_path / "m", hidden_size=32, num_layers=2, num_heads=2, vocab_size=300)
     cfg = tmp_path / "cs.toml"
@@ -105,7 +105,7 @@ def test_cold_start_under_two_processes_queries_the_teacher_once(tmp_path):
 
 
 def test_rl_under_two_processes_shards_prompts_and_logs_once(tmp_path):
-    from sciReason.testing.tiny import build_tiny_model
+    from sciReason.training.tiny import build_tiny_model
 
     model = build_tiny_model(tmp_path / "m", hidden_size=32, num_layers=2, num_heads=2, vocab_size=300)
     prompts = tmp_path / "prompts.jsonl"

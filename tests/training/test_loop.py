@@ -4,6 +4,8 @@ import json
 import math
 import shutil
 
+import pytest
+
 from sciReason.training.loop import cosine_schedule
 
 
@@ -55,12 +57,11 @@ def test_exact_resume_and_loadable_checkpoints(tiny_dir, tmp_path):
     AutoModelForCausalLM.from_pretrained(tmp_path / "a" / "checkpoint-2", local_files_only=True)
 
 
+@pytest.mark.extra("tensorboard")
 def test_tensorboard_events_match_the_jsonl_log(tiny_dir, tmp_path):
     """With ``logging.tensorboard`` the same scalars land in OUTPUT_DIR/tb, read back with TensorBoard's
     own event reader (tags ``STAGE/metric``, one event per logged step, values equal to the JSONL)."""
-    import pytest
 
-    pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     from sciReason.training import pretrain

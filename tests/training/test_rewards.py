@@ -73,3 +73,21 @@ def test_rule_traces_verify_and_corruptions_fail(task):
     bad = rule_trace(rec, random.Random(0), corrupt=1.0)
     if task != "smol_molecule_generation":  # a random molecule could share the formula by chance
         assert not is_correct(spec, bad, rec)
+
+
+def test_unreadable_reference_skips_the_sample_instead_of_rewarding_zero():
+    from sciReason.training.rewards import completion_reward, reference_usable
+
+    spec = task_spec("smol_property_prediction-esol")
+    for rec in ({"reference": "n/a"}, {"reference": None}, {}):
+        assert not reference_usable(spec, rec)
+        r = shaped_reward(spec, "<NUMBER> -1.0 </NUMBER>", rec)
+        assert r.total is None and r.task is None and r.skip
+        assert completion_reward(spec, "<NUMBER> -1.0 </NUMBER>", -1.0, rec) is None
+        assert is_correct(spec, "<NUMBER> -1.0 </NUMBER>", rec) is False
+    local = task_spec("rdkit_tpsa")
+    assert task_reward(local, 20.0, {"reference": "unknown"}) is None
+    assert shaped_reward(local, "<NUMBER> 20 </NUMBER>", {"reference": None}).skip
+    # a readable reference still scores (a wrong answer is 0, not None)
+    ok = shaped_reward(spec, "no number here", {"reference": "-1.0"})
+    assert ok.total is not None and ok.task == 0.0

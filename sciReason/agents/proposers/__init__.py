@@ -1,4 +1,5 @@
-"""Proposers: graph GA (molecules), point mutation and recombination (sequences), the model, RL."""
+"""Proposers: graph GA and the learned generator (molecules), point mutation and recombination (sequences),
+the model, RL of a causal LM."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ def build_proposers(config: Any, objective: Any, weights: Mapping[str, float]) -
             from sciReason.client import Client
 
             out[name] = ModelProposer(Client(backend=config.backend))
+        elif name == "generator":
+            from sciReason.agents.proposers.generator import GeneratorProposer
+
+            out[name] = GeneratorProposer.from_config(config, objective)
         elif name == "rl":
             from sciReason.agents.proposers.rl import RLProposer
 

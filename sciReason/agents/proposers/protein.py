@@ -28,6 +28,7 @@ from sciReason.agents.pool import sequence_alphabet
 from sciReason.agents.proposers.base import CampaignView
 from sciReason.agents.records import Proposal, Record
 from sciReason.agents.selection import sample_parents
+from sciReason.errors import OracleError
 
 __all__ = [
     "BlockProposer",
@@ -39,16 +40,41 @@ __all__ = [
 
 
 def feasible(view_or_objective: Any, seq: str) -> bool:
-    """False only when ``seq`` is known to be infeasible: by the view's transition model (a
-    :class:`CampaignView`), or by the objective's own test when given an objective (tests, reports)."""
-    constraint = getattr(view_or_objective, "constraint", None)
-    if constraint is not None:
-        return not constraint.known_infeasible(seq)
+    """False when ``seq`` is known to be infeasible.
+
+    Given a :class:`CampaignView`: by the campaign's transition model (declared or learned), and outside
+    benchmark mode also by the objective's own ``is_feasible`` (a constraint the user declared). Given an
+    objective (tests, reports): by its own test.
+
+    Raises:
+        OracleError: the objective's ``is_feasible`` raised. A crashing test is a bug to fix, not an
+            infeasible sequence (answering False would silently starve the campaign of children).
+    """
+    if isinstance(view_or_objective, CampaignView):
+        constraint = view_or_objective.constraint
+        if constraint is not None and constraint.known_infeasible(seq):
+            return False
+        if view_or_objective.benchmark_mode:
+            return True
+        objective = view_or_objective.objective
+        if callable(getattr(objective, "is_feasible", None)):
+            return feasible(objective, seq)
+        return True
     objective = view_or_objective
     instance, encode = getattr(objective, "instance", None), getattr(objective, "encode", None)
     if callable(encode) and callable(getattr(instance, "is_feasible", None)):
         states = encode(seq)
         return states is not None and bool(instance.is_feasible(states[None, :])[0])
+    check = getattr(objective, "is_feasible", None)
+    if callable(check):
+        try:
+            return bool(check(seq))
+        except Exception as exc:
+            name = getattr(objective, "name", type(objective).__name__)
+            raise OracleError(
+                f"{name}.is_feasible({seq[:40]!r}) raised {type(exc).__name__}: {exc}; a feasibility test "
+                "must answer True or False"
+            ) from exc
     return True
 
 

@@ -28,6 +28,9 @@ class EvalItem:
         gold: parsed gold alternatives (a match against any one counts). Empty for generation tasks.
         input: the task input (prompt content), used by metrics that check the answer against it.
         reason: why the answer is unusable, when it is.
+        reference: how the SciReasoner reference evaluation reads the same raw text: ``"same"`` (as
+            sciReason does), ``"different"``, ``"model"`` (it would ask an NLI model / LLM judge), or
+            ``""`` (not checked). See :mod:`sciReason.evaluation.reference`.
     """
 
     id: str
@@ -37,6 +40,7 @@ class EvalItem:
     gold: tuple[Any, ...] = ()
     input: Any = None
     reason: str | None = None
+    reference: str = ""
 
     @property
     def parsed(self) -> bool:

@@ -156,19 +156,39 @@ def canonical_clear_map(smiles: str) -> tuple[str, str] | None:
     return full, Chem.MolToSmiles(largest, isomericSmiles=True)
 
 
+def _reference_ranking(cands: Sequence[tuple[str, str] | None]) -> list[tuple[str, str]]:
+    """The reference's ranking of one item's beams: score 1/(k+1) by beam index, where a repeated
+    candidate takes the score of its LAST occurrence (so a correct beam-1 answer repeated at beam 3 can
+    fall below beam 2)."""
+    rank: dict[tuple[str, str], float] = {}
+    for k, c in enumerate(cands):
+        if c is not None:
+            rank[c] = 1 / (k + 1)
+    return [c for c, _ in sorted(rank.items(), key=lambda kv: kv[1], reverse=True)]
+
+
 def _retro(items: Sequence[EvalItem], k: int, part: int, name: str) -> MetricResult:
-    """Top-k over the first k beams in beam order; a repeated candidate never moves a hit to a later rank."""
+    """Top-k over the first k beams in beam order; a repeated candidate never moves a hit to a later rank.
+
+    ``details["reference_value"]`` is the value under the reference's ranking (they differ only when a
+    candidate repeats)."""
     scores: list[float | None] = []
+    ref_scores: list[float] = []
     for it in items:
         golds = [c for c in (canonical_clear_map(g) for g in (_smiles(x) for x in it.gold) if g) if c]
         if not golds:
             scores.append(NAN)
             continue
-        cands = [canonical_clear_map(c) if _smiles(c) else None for c in it.ranked[:k]]
+        every = [canonical_clear_map(c) if _smiles(c) else None for c in it.ranked]
+        cands = every[:k]
         targets = {g[part] for g in golds}
         hit = any(c is not None and c[part] in targets for c in cands)
         scores.append(1.0 if hit else (0.0 if any(c is not None for c in cands) else None))
-    return mean_of(name, items, scores)
+        ref_hit = any(c[part] in targets for c in _reference_ranking(every)[:k])
+        ref_scores.append(1.0 if ref_hit else 0.0)
+    res = mean_of(name, items, scores)
+    res.details["reference_value"] = sum(ref_scores) / len(ref_scores) if ref_scores else None
+    return res
 
 
 def top1_accuracy(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:

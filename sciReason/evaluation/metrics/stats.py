@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -200,7 +201,20 @@ def pearson_r2_mean(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResu
 
 
 def spearman(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
-    return _scaled_corr(items, ctx, "spearman", "spearman")
+    """Spearman rho over parsed pairs times coverage; an answer above ``max_pred`` counts as unparsed.
+
+    ``details["reference_value"]``: the reference's rule, which drops such answers from the correlation
+    but still counts them as valid in the coverage factor (equal unless an answer exceeds ``max_pred``).
+    """
+    res = _scaled_corr(items, ctx, "spearman", "spearman")
+    max_pred = ctx.params.get("max_pred")
+    if max_pred is not None and res.value is not None:
+        preds, golds, _ = _pairs(items)
+        parsed = [(p, g) for p, g in zip(preds, golds, strict=False) if p is not None]
+        kept = [(p, g) for p, g in parsed if p <= max_pred]
+        r = _corr([p for p, _ in kept], [g for _, g in kept], "spearman") if kept else None
+        res.details["reference_value"] = (r or 0.0) * len(parsed) / len(golds) if golds else None
+    return res
 
 
 def sirna_mixed_score(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
@@ -345,7 +359,8 @@ def macro_auc_multilabel(items: Sequence[EvalItem], ctx: MetricContext) -> Metri
     truth = [[int(c in g) for c in classes] for _, g in rows]
     preds, n_parsed = [], 0
     for (it, _g), t in zip(rows, truth, strict=False):
-        p = as_label_set(it.value) if it.value is not None else None
+        # an empty label list is an answer (no label asserted), not a parse failure
+        p = (as_label_set(it.value) or frozenset()) if it.value is not None else None
         n_parsed += p is not None
         preds.append([int(c in p) for c in classes] if p is not None else [1 - x for x in t])
     aucs, skipped = [], []
@@ -372,11 +387,20 @@ def macro_auc_multilabel(items: Sequence[EvalItem], ctx: MetricContext) -> Metri
 # ---------------------------------------------------------------- sets (extraction, multi-label)
 
 
-def _set_prf(pred: Any, gold: Any) -> tuple[float, float, float] | None:
-    g = as_label_set(gold)
+def _exact_label_set(value: Any) -> frozenset[str] | None:
+    """Labels compared as written (only surrounding whitespace dropped), as OPI's reference does."""
+    if value is None:
+        return None
+    parts = re.split(r"[;,，；]\s*", value) if isinstance(value, str) else [str(v) for v in value]
+    return frozenset(p.strip() for p in parts if p.strip()) or None
+
+
+def _set_prf(pred: Any, gold: Any, case_sensitive: bool = False) -> tuple[float, float, float] | None:
+    as_set = _exact_label_set if case_sensitive else as_label_set
+    g = as_set(gold)
     if not g:
         return None
-    p = as_label_set(pred)
+    p = as_set(pred)
     if not p:
         return (0.0, 0.0, 0.0)
     tp = len(p & g)
@@ -384,10 +408,11 @@ def _set_prf(pred: Any, gold: Any) -> tuple[float, float, float] | None:
     return prec, rec, (2 * prec * rec / (prec + rec) if tp else 0.0)
 
 
-def _set_metric(items: Sequence[EvalItem], name: str, which: int) -> MetricResult:
+def _set_metric(items: Sequence[EvalItem], name: str, which: int, ctx: MetricContext) -> MetricResult:
     scores: list[float | None] = []
+    exact = bool(ctx.params.get("case_sensitive"))
     for it in items:
-        prf = _set_prf(it.value, it.gold[0]) if it.gold else None
+        prf = _set_prf(it.value, it.gold[0], exact) if it.gold else None
         if prf is None:
             scores.append(NAN)
         else:
@@ -396,12 +421,12 @@ def _set_metric(items: Sequence[EvalItem], name: str, which: int) -> MetricResul
 
 
 def set_precision(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
-    return _set_metric(items, "set_precision", 0)
+    return _set_metric(items, "set_precision", 0, ctx)
 
 
 def set_recall(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
-    return _set_metric(items, "set_recall", 1)
+    return _set_metric(items, "set_recall", 1, ctx)
 
 
 def set_f1(items: Sequence[EvalItem], ctx: MetricContext) -> MetricResult:
-    return _set_metric(items, "set_f1", 2)
+    return _set_metric(items, "set_f1", 2, ctx)
