@@ -65,11 +65,6 @@ class Record:
         """The value used for ranking: an unscorable candidate ranks as 0 (it is never selected as a parent)."""
         return 0.0 if self.value is None else float(self.value)
 
-
-def rank_key(rec: Record) -> tuple[float, float, int]:
-    """Sort key, best first: value, then the margin past the thresholds, then the earlier call."""
-    return (-rec.score, -rec.margin, rec.call_index)
-
     def to_row(self) -> dict[str, Any]:
         """A flat dict for ``candidates.csv``."""
         row: dict[str, Any] = {
@@ -84,3 +79,8 @@ def rank_key(rec: Record) -> tuple[float, float, int]:
         for name, raw in self.terms.items():
             row[f"term:{name}"] = raw
         return row
+
+
+def rank_key(rec: Record) -> tuple[float, float, int]:
+    """Sort key, best first: value, then the margin past the thresholds, then the earlier call."""
+    return (-rec.score, -rec.margin, rec.call_index)
