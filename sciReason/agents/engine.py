@@ -417,6 +417,10 @@ class Campaign:
             self.records.setdefault(rec.key, rec)
         self._track(foreign)
         if foreign:
+            for proposer in self.proposers.values():
+                resume = getattr(proposer, "resume", None)  # learned proposers learn from every worker
+                if resume is not None:
+                    resume(foreign)
             for island in range(len(self.lineages.islands)):
                 self.population = self._select(island)
 
@@ -492,7 +496,10 @@ class Campaign:
             self.stopped,
             dict(self.timings),
             {**self.filter.rejected, **self.rejected},
-            {name: dict(stats) for name, stats in self.proposer_stats.items()},
+            {
+                name: {**stats, **(getattr(self.proposers.get(name), "stats", dict)())}
+                for name, stats in self.proposer_stats.items()
+            },
             self.constraint.summary() if self.constraint is not None else None,
             self.error,
         )

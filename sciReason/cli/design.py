@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sciReason.cli._common import cli_errors, resolve_config
+from sciReason.cli._common import cli_errors, print_result_line, resolve_config
 
 TARGET_HELP = (
     "Objective. Molecules: 'pmo:qed', 'qed>0.8, sa<3, logp=2..3'. "
@@ -90,8 +90,9 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--proposer",
                 "-p",
-                help="Proposer[:weight], repeatable: graph_ga, model, rl (molecules); point_mutation, "
-                "recombination, block, model (sequences).",
+                help="Proposer[:weight], repeatable: graph_ga, generator, model, rl (molecules); "
+                "point_mutation, recombination, block, scan, model (sequences). Default 'auto': the setting "
+                "that measured best for the budget and domain (docs/design.md).",
             ),
         ] = None,
         storage: Annotated[
@@ -128,6 +129,13 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 help="Causal LM prior of the 'rl' proposer: 'tiny' (embedded, default) or a directory."
+            ),
+        ] = None,
+        generator_prior: Annotated[
+            str | None,
+            typer.Option(
+                help="SMILES prior of the 'generator' proposer: a directory from scripts/build_prior.py "
+                "(default: the embedded ZINC-250k prior)."
             ),
         ] = None,
         knobs: Annotated[
@@ -173,6 +181,7 @@ def register(app: typer.Typer) -> None:
                 "start_from": _start_path(start),
                 "backend": backend,
                 "rl_prior": rl_prior,
+                "generator_prior": generator_prior,
                 "knobs": knobs,
                 "benchmark_mode": True if benchmark_mode else None,
                 "live": False if no_live else None,
@@ -214,11 +223,10 @@ def register(app: typer.Typer) -> None:
                 result.stopped = "interrupted"
             summary = write_outputs(result, Path(cfg.out))  # type: ignore[arg-type]
             best = summary.get("best") or {}
-            console.print(
-                f"[bold]done[/] ({result.stopped}): {summary['n_oracle_calls']} calls, best {best.get('value')} "
-                f"{best.get('key', '')}, AUC top-10 {summary['auc_top10']:.4f}; outputs in {cfg.out}",
-                markup=True,
-                highlight=False,
+            # the one result line a script captures goes to stdout; progress went to stderr
+            print_result_line(
+                f"done ({result.stopped}): {summary['n_oracle_calls']} calls, best {best.get('value')} "
+                f"{best.get('key', '')}, AUC top-10 {summary['auc_top10']:.4f}; outputs in {cfg.out}"
             )
             if result.error:
                 typer.secho(f"error: {result.error}", err=True, fg=typer.colors.RED)

@@ -64,3 +64,15 @@ def test_design_errors_name_the_problem(tmp_path):
     assert res.exit_code == 1 and "--target" in res.output
     res = runner.invoke(app, ["design", "--target", "pmo:qed", "--proposer", "warp", "--out", str(tmp_path)])
     assert res.exit_code == 1 and "warp" in res.output
+
+
+def test_design_with_the_generator_reports_it_and_prints_the_result_line_on_stdout(tmp_path):
+    out = tmp_path / "gen"
+    args = ["design", "--target", "pmo:qed", "--budget", "60", "--n-start", "20", "--batch-size", "10"]
+    args += ["--proposer", "graph_ga:0.5", "--proposer", "generator:0.5", "--out", str(out), "--no-live"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip().splitlines()[-1].startswith("done (budget): 60 calls")
+    gen = json.loads((out / "summary.json").read_text())["proposers"]["generator"]
+    assert gen["scored"] > 0 and gen["train_steps"] == 6 and gen["replay_size"] > 0
+    assert 0.0 <= gen["invalid_share"] < 0.5

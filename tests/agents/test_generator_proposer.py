@@ -92,3 +92,14 @@ def test_online_learning_raises_the_score_of_generated_molecules(fast_config):
     assert len(mine) >= 280
     early, late = statistics.mean(mine[:100]), statistics.mean(mine[-100:])
     assert late > early + 0.05, (early, late)
+
+
+def test_auto_adds_the_generator_from_2000_calls_for_molecules_only():
+    from sciReason.agents.config import GENERATOR_MIN_BUDGET, DesignConfig
+
+    big = DesignConfig(target="pmo:qed", budget=10_000).proposer_weights("molecule")
+    assert big == {"graph_ga": 0.5, "generator": 0.5}
+    small = DesignConfig(target="pmo:qed", budget=GENERATOR_MIN_BUDGET - 1).proposer_weights("molecule")
+    assert small == {"graph_ga": 1.0}
+    seq = DesignConfig(target="ehrlich:L=32", budget=10_000).proposer_weights("protein")
+    assert "generator" not in seq

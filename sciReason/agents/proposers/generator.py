@@ -98,6 +98,16 @@ class GeneratorProposer:
             self.learner.train_step()
         self._owed -= int(self._owed)
 
+    def stats(self) -> dict[str, Any]:
+        """What summary.json reports for this proposer beside the engine's counts."""
+        return {
+            "sampled": self.sampled,
+            "invalid_share": self.invalid / self.sampled if self.sampled else 0.0,
+            "train_steps": self.learner.steps,
+            "replay_size": len(self.learner),
+            "last_loss": self.learner.last_stats.get("loss"),
+        }
+
     def resume(self, records: Sequence[Record]) -> None:
         """Rebuild the replay buffer from stored records and take the (capped) steps they are owed."""
         self.learn(records)
