@@ -61,7 +61,8 @@ sciReason-tiny).
   (RDKit atom renumbering; Arús-Pous et al. 2019), so the model also assigns sensible likelihoods to the
   randomised replay strings the on-line learner uses.
 * Maximum likelihood, Adam lr {cfg["lr"]} x {cfg["lr_decay"]} per epoch, batch {cfg["batch_size"]}, gradient clip
-  {cfg["grad_clip"]}, {len(epochs)} epochs.
+  {cfg["grad_clip"]}; the shipped weights are those saved after epoch {meta.get("epoch", "?")} of the
+  {cfg["epochs"]} the command asked for (the last finished epoch when it was shipped).
 * Machine: {cfg.get("extra", {}).get("machine", "?")}, {cfg.get("extra", {}).get("threads", "?")} torch thread(s),
   shared with other work (wall time is therefore an upper bound).
 * Command: `OMP_NUM_THREADS=1 python scripts/build_prior.py --out runs/prior --epochs {cfg["epochs"]}` then
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--randomized", type=float, default=1.0, help="share of random (non-canonical) SMILES")
     ap.add_argument("--limit", type=int, default=None, help="use only the first N molecules (smoke tests)")
     ap.add_argument("--max-steps", type=int, default=None)
+    ap.add_argument("--card-samples", type=int, default=10_000, help="samples measured for the model card")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "1")))
     ap.add_argument(
         "--ship", action="store_true", help="copy the trained prior into sciReason/data/smiles-prior"

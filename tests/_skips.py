@@ -27,6 +27,7 @@ OPTIONAL_MODULES: dict[str, str] = {
     "molscore": "pip install --no-deps molscore",
     "guacamol": "pip install --no-deps guacamol",
     "tqdm": "pip install tqdm",
+    "holo": "pip install -e '.[holo]' && pip install --no-deps pytorch-holo==0.0.5",
 }
 
 #: Node ids (or prefixes ending in "::") allowed to skip under CI=true, each with the reason.

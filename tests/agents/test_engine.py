@@ -227,4 +227,7 @@ def test_pmo_early_stop_rule_stops_a_flat_campaign(fast_config, tmp_path):
     cfg = fast_config(budget=2000, n_start=100, batch_size=50, patience=2, start_from=str(big))
     res = Campaign(cfg, Flat(), store=MemoryStore(2000)).run()
     assert res.stopped == "early_stop"
-    assert res.n_oracle_calls == 300  # windows at 100 (baseline), 200 and 300 (two strikes)
+    # windows close at 100 (baseline), 200 and 300 (two strikes); the rule is read after the batch that
+    # crosses a window, so the campaign ends inside the batch after 300 (auto mixes proposers whose batches
+    # need not land on multiples of 100)
+    assert 300 <= res.n_oracle_calls < 300 + 50

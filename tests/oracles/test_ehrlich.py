@@ -402,6 +402,7 @@ def test_allowed_letters_keep_feasibility() -> None:
         obj.allowed_letters("AR", 0)
 
 
+@pytest.mark.extra("holo")
 @pytest.mark.parametrize(
     ("v", "L", "c", "k", "q", "seed"),
     [(32, 32, 4, 4, 4, 50494), (32, 128, 4, 4, 4, 7), (20, 24, 2, 4, 2, 101)],
@@ -410,8 +411,9 @@ def test_matches_installed_pytorch_holo(v: int, L: int, c: int, k: int, q: int, 
     """The optional cross-check of ehrlich.md §7 against the real package (``pip install --no-deps
     pytorch-holo==0.0.5`` plus the ``holo`` extra): construction, initial solution, optimum and values on
     DMP samples, single-site mutants of the optimum (some infeasible) and random sequences."""
-    holo = pytest.importorskip("holo.test_functions.closed_form")
-    torch = pytest.importorskip("torch")
+    import torch
+    from holo.test_functions import closed_form as holo
+
     ref = holo.Ehrlich(num_states=v, dim=L, num_motifs=c, motif_length=k, quantization=q, random_seed=seed)
     ours = Ehrlich(v, L, c, k, quantization=q, random_seed=seed)
     assert [m.tolist() for m in ref.motifs] == ours.motifs.tolist()
