@@ -45,7 +45,7 @@ def test_trajectory_balance_and_augmented_likelihood_losses_by_hand():
     loss.backward()
     assert float(log_z.grad) == pytest.approx(((2 - 10 - 5) + (2 - 20)) * 2 / 2)
     dap = augmented_likelihood_loss(agent, prior, scores, sigma=3.0)
-    assert float(dap) == pytest.approx(((-12 + 3 + 10) ** 2 + (-18 + 20) ** 2) / 2)
+    assert float(dap.detach()) == pytest.approx(((-12 + 3 + 10) ** 2 + (-18 + 20) ** 2) / 2)
 
 
 def test_buffer_keeps_the_best_unique_encodable_molecules(prior):
