@@ -192,8 +192,8 @@ class DesignConfig(BaseModel):
     )
     generator: dict[str, Any] = Field(
         default_factory=dict,
-        description="On-line learner settings of the 'generator' proposer (LearnerConfig fields: loss 'tb' or "
-        "'dap', lr, batch_size, num_keep, rank_coefficient, beta, kl_coefficient, sigma, augment, "
+        description="On-line learner settings of the 'generator' proposer (LearnerConfig fields: loss 'dap' (default) or "
+        "'tb', lr, batch_size, num_keep, rank_coefficient, beta, kl_coefficient, sigma, augment, "
         "diversity_bucket, temperature).",
     )
     generator_steps_per_call: float = Field(

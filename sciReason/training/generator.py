@@ -8,8 +8,8 @@ GFN's rank-based replay), writes each molecule as a random SMILES when ``augment
 many token paths per oracle result, so repeated steps on the same scores do not over-fit one string), and
 takes one gradient step on either
 
-* ``loss="tb"``: trajectory balance with a learned ``log Z`` plus a KL penalty to the prior (Genetic GFN), or
-* ``loss="dap"``: REINVENT's augmented likelihood ``(log p_prior + sigma * S - log p_agent)^2``.
+* ``loss="dap"`` (default): REINVENT's augmented likelihood ``(log p_prior + sigma * S - log p_agent)^2``, or
+* ``loss="tb"``: trajectory balance with a learned ``log Z`` plus a KL penalty to the prior (Genetic GFN).
 
 An optional scaffold diversity filter (REINVENT's identical-Murcko-scaffold bucket) zeroes the *training*
 score of a molecule whose scaffold already has ``bucket`` good members in the buffer; the oracle score the
@@ -32,9 +32,10 @@ __all__ = ["GeneratorLearner", "LearnerConfig"]
 
 @dataclass
 class LearnerConfig:
-    """Hyper-parameters of the on-line learner (defaults: Genetic GFN's, tuned on zaleplon + perindopril)."""
+    """Hyper-parameters of the on-line learner (Genetic GFN's / Augmented Memory's, then tuned on zaleplon_mpo
+    and perindopril_mpo at 10,000 calls: "dap" summed 1.294 AUC top-10 there against 1.253 for "tb")."""
 
-    loss: Literal["tb", "dap"] = "tb"
+    loss: Literal["tb", "dap"] = "dap"
     lr: float = 5e-4
     batch_size: int = 64
     num_keep: int = 1024
