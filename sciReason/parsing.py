@@ -648,12 +648,20 @@ def parse_answer(
                 rf"<\s*{re.escape(tag)}\s*>", answer, re.I
             ):
                 answer = f"<{tag}> {answer}"
-    if finish_reason == "length" and spec is not None:
+    if finish_reason == "length" and spec is not None and spec.answer_tags:
         for tag in spec.answer_tags:  # a cut-off answer tag is not an answer
             if re.search(rf"<\s*{re.escape(tag)}\s*>", answer, re.I) and not _tag_pattern(tag).search(answer):
                 return ParsedCompletion(
                     _bad(f"answer cut off by max_tokens inside <{tag}>", answer), split.reasoning, False
                 )
+        if not any(_tag_pattern(tag).search(answer) for tag in spec.answer_tags):
+            # an untagged reply cut at max_tokens may end inside its value ("4444..." of a runaway number):
+            # nothing in it can be trusted as the answer
+            return ParsedCompletion(
+                _bad("reply cut off by max_tokens before a tagged answer (raise max_tokens)", answer),
+                split.reasoning,
+                False,
+            )
     try:
         parsed = PARSERS[name](answer, spec)
     except Exception as exc:  # a parser bug must surface as an invalid result, not a crash of the batch

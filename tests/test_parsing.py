@@ -82,6 +82,15 @@ def test_cut_off_answer_tag_is_not_accepted() -> None:
     assert not out.parsed.valid and "cut off" in out.parsed.reason
 
 
+def test_untagged_reply_cut_at_max_tokens_is_not_an_answer() -> None:
+    # the first-hour walk: predict("C" * 3000, property="esol") read 44444444444444.0 out of a runaway reply
+    cut = p("smol_property_prediction-esol", "The solubility is 44444444444444", finish="length")
+    assert not cut.parsed.valid and "max_tokens" in cut.parsed.reason
+    assert p("smol_property_prediction-esol", "The solubility is -2.5", finish="stop").parsed.valid
+    tagged = p("smol_property_prediction-esol", "<NUMBER> -2.5 </NUMBER> and then", finish="length")
+    assert tagged.parsed.valid and tagged.parsed.value == pytest.approx(-2.5)
+
+
 def test_last_complete_tag_wins() -> None:
     assert (
         p("smol_forward_synthesis", "From <SMILES> CC </SMILES> we get <SMILES> CCO </SMILES>").parsed.value
