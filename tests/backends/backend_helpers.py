@@ -55,13 +55,21 @@ def start_serve(
     cmd = [sys.executable, "-m", "sciReason", "serve", "--model", str(model_dir), "--port", "0", *args]
     err = open(stderr, "w") if stderr is not None else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=full_env)
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for x in proc.stdout:  # type: ignore[union-attr]
+            lines.put(x)
+        lines.put(None)  # stdout closed: the server exited
+
+    threading.Thread(target=read, daemon=True).start()
     try:
         line = lines.get(timeout=SERVE_START_TIMEOUT)
     except queue.Empty:
         proc.kill()
         raise RuntimeError("sciReason serve did not start") from None
+    if line is None:  # fail at once, not after the start timeout
+        raise RuntimeError(f"sciReason serve exited with status {proc.wait()} before listening")
     assert "listening on http://127.0.0.1:" in line, line
     return ServeProcess(proc, line.split("listening on ", 1)[1].split()[0])
 
