@@ -199,17 +199,14 @@ class Campaign:
             self.rng.setstate((version, tuple(internal), gauss))
             self.round = int(state.get("round", 0))
             self.lineages.load_state(state.get("epoch_call"))
-        self._track(sorted(self.records.values(), key=lambda r: r.call_index))
+        ordered = sorted(self.records.values(), key=lambda r: r.call_index)
+        self._track(ordered)
         orphans = self.store.adopt_orphans(set(self.records), self.config.claim_timeout_s)
         self._pending = [(Proposal(key, "adopted"), idx) for key, idx in orphans]
         if self.records:
             for island in range(len(self.lineages.islands)):
                 self.population = self._select(island)
-            ordered = sorted(self.records.values(), key=lambda r: r.call_index)
-            for proposer in self.proposers.values():
-                resume = getattr(proposer, "resume", None)  # learned proposers rebuild their state
-                if resume is not None:
-                    resume(ordered)
+            self._feed_learners(ordered)  # learned proposers rebuild their state
             logger.info("resumed %d records (%d orphan claims adopted)", len(self.records), len(orphans))
 
     @property
@@ -417,12 +414,16 @@ class Campaign:
             self.records.setdefault(rec.key, rec)
         self._track(foreign)
         if foreign:
-            for proposer in self.proposers.values():
-                resume = getattr(proposer, "resume", None)  # learned proposers learn from every worker
-                if resume is not None:
-                    resume(foreign)
+            self._feed_learners(foreign)  # learned proposers learn from every worker
             for island in range(len(self.lineages.islands)):
                 self.population = self._select(island)
+
+    def _feed_learners(self, records: list[Record]) -> None:
+        """Offer records scored outside this process's own rounds to the proposers that learn (``resume``)."""
+        for proposer in self.proposers.values():
+            resume = getattr(proposer, "resume", None)
+            if resume is not None:
+                resume(records)
 
     # ---- early stop (PMO rule) -------------------------------------------------------------------
     def _early_stop(self) -> bool:
