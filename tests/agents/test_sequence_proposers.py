@@ -183,3 +183,52 @@ def test_scan_moves_to_a_better_incumbent_and_idles_on_an_exhausted_plateau():
     view2.population[0] = Record(better, 2, 0.9)
     assert scan.propose(view2, 5, rng)  # a better value appeared: a new scan starts
     assert scan._target == better
+
+
+def _motif_product(seq: str, motifs: list[tuple[str, tuple[int, ...]]]) -> float:
+    """A small Ehrlich-like objective: the product over spaced motifs of the best fraction of a motif's
+    letters present, at their offsets, from any start."""
+    out = 1.0
+    for letters, offsets in motifs:
+        best = max(
+            sum(seq[t + o] == a for a, o in zip(letters, offsets, strict=True))
+            for t in range(len(seq) - offsets[-1])
+        )
+        out *= best / len(letters)
+    return out
+
+
+def test_scan_relocates_an_incomplete_motif_whose_missing_site_is_taken():
+    """FC_G_H sits at 4-9 with C shared with the complete motif CDEK at 5-8, and its G belongs at 7, where
+    CDEK has its E: no single substitution improves. The knock-outs tell the incomplete motif's sites
+    (4, 9 and the shared 5 drop further than CDEK's own), the scan copies them with their spacing over
+    free sites and completes the copy with the substitution next to it."""
+    from sciReason.agents.proposers.protein import ScanProposer
+
+    motifs = [("CDEK", (0, 1, 2, 3)), ("FCGH", (0, 1, 3, 5))]
+    start = "AAAAFCDEKHAAAAAAAA"
+    obj = _Fixed()
+    obj.alphabet, obj.length = "ABCDEFGHK", len(start)
+    assert _motif_product(start, motifs) == 0.75
+    scan = ScanProposer(pool=3)
+    rng = random.Random(11)
+    records = [Record(start, 1, _motif_product(start, motifs))]
+    kinds: list[str] = []
+    for _ in range(300):
+        best = max(r.score for r in records)
+        pop = sorted((r for r in records if r.score >= best - 1e-12), key=lambda r: -r.call_index)
+        view = CampaignView(obj, pop, {r.key for r in records}, {"intensity": 0}, 1, True)
+        out = scan.propose(view, 8, rng)
+        if not out:
+            break
+        new = [Record(p.key, len(records) + i + 1, _motif_product(p.key, motifs)) for i, p in enumerate(out)]
+        kinds.extend(scan._pending[p.key][0] for p in out)
+        records.extend(new)
+        scan.learn(new)
+        if max(r.score for r in new) >= 1.0:
+            break
+    best = max(records, key=lambda r: r.score)
+    assert best.score == 1.0, (best.key, best.score)
+    assert scan.relocated >= 1 and "relocate" in kinds
+    assert best.key[5:9] == "CDEK"  # the complete motif was left alone: FCGH was completed elsewhere
+    assert len(records) < 200
