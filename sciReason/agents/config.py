@@ -194,7 +194,7 @@ class DesignConfig(BaseModel):
         default_factory=dict,
         description="On-line learner settings of the 'generator' proposer (LearnerConfig fields: loss 'dap' (default) or "
         "'tb', lr, batch_size, num_keep, rank_coefficient, beta, kl_coefficient, sigma, augment, "
-        "diversity_bucket, temperature).",
+        "replay ('all': every scored molecule enters the replay buffer, or 'own'), diversity_bucket, temperature).",
     )
     generator_steps_per_call: float = Field(
         0.1, ge=0.0, description="Gradient steps of the generator per newly scored candidate."

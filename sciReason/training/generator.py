@@ -46,6 +46,7 @@ class LearnerConfig:
     lr_z: float = 0.1
     sigma: float = 500.0  # dap: score weight
     augment: bool = True
+    replay: Literal["all", "own"] = "all"  # "own": only the generator's own samples enter the buffer
     diversity_bucket: int | None = None
     diversity_min_score: float = 0.4
     grad_clip: float = 10.0

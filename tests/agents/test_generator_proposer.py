@@ -103,3 +103,14 @@ def test_auto_adds_the_generator_from_2000_calls_for_molecules_only():
     assert small == {"graph_ga": 1.0}
     seq = DesignConfig(target="ehrlich:L=32", budget=10_000).proposer_weights("protein")
     assert "generator" not in seq
+
+
+def test_replay_own_keeps_only_the_generators_samples():
+    from sciReason.agents.records import Record
+
+    recs = [Record("CCO", 1, 0.5, proposer="graph_ga"), Record("c1ccccc1", 2, 0.6, proposer="generator")]
+    every, own = _proposer(), _proposer(replay="own")
+    every.learn(recs)
+    own.learn(recs)
+    assert {"CCO", "c1ccccc1"} <= set(every.learner.scores)
+    assert "c1ccccc1" in own.learner.scores and "CCO" not in own.learner.scores

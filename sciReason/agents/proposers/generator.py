@@ -90,7 +90,11 @@ class GeneratorProposer:
         return out
 
     def learn(self, records: Sequence[Record]) -> None:
+        # "own" is the switch that measures Genetic GFN's GA-offspring replay (default "all")
+        own = self.learner.config.replay == "own"
         for rec in records:
+            if own and rec.proposer != self.name:
+                continue
             self.learner.observe(rec.key, rec.value if rec.value is None else rec.score)
         self._owed += self.steps_per_call * len(records)
         steps = min(int(self._owed), self.max_catch_up)
