@@ -71,9 +71,19 @@ def crowding_distance(front: Sequence[Record]) -> list[float]:
 
 
 def pareto_front(records: Sequence[Record]) -> list[Record]:
-    """The non-dominated records (scored ones only)."""
+    """The non-dominated records (scored ones only), in their input order.
+
+    The first front alone, in O(n * front size) instead of the full sort's O(n^2): in descending
+    lexicographic order a record can only be dominated by one that comes before it, so one sweep that
+    checks each record against the front found so far suffices (a 10,000-call campaign's plot took
+    minutes with the full sort)."""
     scored = [r for r in records if r.value is not None]
-    return non_dominated_fronts(scored)[0] if scored else []
+    objs = [_objectives(r) for r in scored]
+    front: list[int] = []
+    for i in sorted(range(len(scored)), key=lambda i: objs[i], reverse=True):
+        if not any(_dominates(objs[j], objs[i]) for j in front):
+            front.append(i)
+    return [scored[i] for i in sorted(front)]
 
 
 def select_population(records: Sequence[Record], k: int, multi_objective: bool = False) -> list[Record]:

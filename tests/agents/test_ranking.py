@@ -24,3 +24,21 @@ def test_campaign_on_a_threshold_target_reports_the_largest_margin(fast_config):
     tied = [r for r in result.records if r.value == 1.0]
     assert len(tied) > 1
     assert result.best.margin == max(r.margin for r in tied) and result.best.margin > 0
+
+
+def test_pareto_front_equals_the_first_front_of_the_full_sort():
+    """The one-sweep front is the full non-dominated sort's first front, ties and duplicates included."""
+    import random
+
+    from sciReason.agents.records import Record
+    from sciReason.agents.selection import non_dominated_fronts, pareto_front
+
+    rng = random.Random(3)
+    for dims in (2, 3):
+        recs = [
+            Record(f"m{i}", i, 0.5, tuple(round(rng.random(), 1) for _ in range(dims))) for i in range(300)
+        ]
+        recs.append(Record("none", 301, None, (1.0,) * dims))  # unscored: never on the front
+        expected = [r.key for r in non_dominated_fronts([r for r in recs if r.value is not None])[0]]
+        got = [r.key for r in pareto_front(recs)]
+        assert got == expected and len(got) >= 2
