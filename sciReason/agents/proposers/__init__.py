@@ -34,7 +34,7 @@ def build_proposers(config: Any, objective: Any, weights: Mapping[str, float]) -
 
             out[name] = BlockProposer(repair=getattr(config, "sequence_repair", 0.5))
         elif name == "scan":
-            from sciReason.agents.proposers.protein import ScanProposer
+            from sciReason.agents.proposers.scan import ScanProposer
 
             out[name] = ScanProposer()
         elif name == "model":
