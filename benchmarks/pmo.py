@@ -35,6 +35,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,14 @@ class EarlyStop:
         return self.strikes >= self.patience
 
 
+def _expired_after(max_minutes: float) -> Callable[[], bool]:
+    """A clock for the per-run wall cap: ``expired()`` is True once ``max_minutes`` have passed (never if 0)."""
+    if max_minutes <= 0:
+        return lambda: False
+    deadline = time.perf_counter() + 60 * max_minutes
+    return lambda: time.perf_counter() > deadline
+
+
 def run_mol_ga(
     task: str, budget: int, seed: int, n_start: int, patience: int | None, max_minutes: float = 0.0
 ) -> dict[str, Any]:
@@ -81,13 +90,13 @@ def run_mol_ga(
     start = rng.sample(load_start_pool("zinc"), n_start)
     stopper = EarlyStop(patience)
     stopped = "budget"
-    deadline = time.perf_counter() + 60 * max_minutes if max_minutes > 0 else None
+    expired = _expired_after(max_minutes)
 
     def generate(*args: Any, **kwargs: Any) -> Any:
         # the cap is checked each generation: a converged mol_ga population can spend minutes per
         # generation in crossover retries without reaching the scoring function
         nonlocal stopped
-        if deadline is not None and time.perf_counter() > deadline:
+        if expired():
             stopped = "wall_cap"
             raise _Stop
         return graph_ga_blended_generation(*args, **kwargs)
@@ -149,10 +158,10 @@ def run_scireason(
         **overrides,
     )
     camp = Campaign(cfg)
-    deadline = time.perf_counter() + 60 * max_minutes if max_minutes > 0 else None
+    expired = _expired_after(max_minutes)
 
     def on_round(_camp: Any, _new: Any) -> None:
-        if deadline is not None and time.perf_counter() > deadline:
+        if expired():
             raise _Stop
 
     try:

@@ -59,12 +59,9 @@ class ScanProposer:
     name = "scan"
     screen_exempt = True  # knock-outs hit essential sites on purpose: the engine's site screen skips them
 
-    def __init__(
-        self, pool: int = 6, max_relocations: int = 12, max_homes: int = 1_000_000, rehome_wait: int = 1500
-    ) -> None:
+    def __init__(self, pool: int = 6, max_relocations: int = 12, rehome_wait: int = 1500) -> None:
         self.pool = pool
         self.rehome_wait = rehome_wait
-        self.rehome_pool = True
         self._clock = 0  # the newest call index seen
         self._home_clock = 0  # ... when the current plateau home was taken
         self.made = 0
@@ -78,16 +75,15 @@ class ScanProposer:
         self._scanned: set[str] = set()
         self._built = False  # the pooled moves of the current incumbent have been listed
         self.max_relocations = max_relocations
-        self.max_homes = max_homes
         self._relocations = 0  # relocation children made from the current home
         self._relocating = False
         self._home_done = False  # every relocation of the home has been tried
-        self._homes = 0  # plateau members scanned as homes since the value last rose
         self._next: tuple[str, list[int]] | None = None  # a neutral relocation child (and its copy) to scan
         self._ko_value: dict[int, float] = {}
-        # the plateau's fully scanned incumbent: (key, knock-out values, site status); relocations copy
-        # its weak sites, also while a relocated child is being scanned (whose copies mask them)
-        self._home: tuple[str, dict[int, float], dict[int, str]] | None = None
+        # the plateau's fully scanned incumbent: (key, knock-out values, site status, weak sites);
+        # relocations copy its weak sites, also while a relocated child is being scanned (whose copies
+        # mask them)
+        self._home: tuple[str, dict[int, float], dict[int, str], list[int]] | None = None
         self._starts_tried: set[int] = set()
         self._near: list[int] = []  # the copied sites of a relocated child: pooled moves start next to them
         self.relocated = 0
@@ -117,11 +113,10 @@ class ScanProposer:
         if plateau:
             # the home is spent: scan the newest plateau member not seen yet (drift has given it another
             # layout, perhaps with room for the copy), or idle until one appears
-            if self._homes >= self.max_homes or self._clock < self._home_clock + self.rehome_wait:
+            if self._clock < self._home_clock + self.rehome_wait:
                 return
             fresh = [r for r in pop if r.score >= best - 1e-12 and r.key not in self._scanned]
             if fresh:
-                self._homes += 1
                 self._home_clock = self._clock
                 rec = max(fresh, key=lambda r: r.call_index)
                 self._start(rec.key, rec.score, rng)
@@ -134,8 +129,6 @@ class ScanProposer:
         self._target = None
 
     def _start(self, key: str, value: float, rng: random.Random) -> None:
-        if value > self._value + 1e-12:
-            self._homes = 0
         self._home, self._starts_tried, self._home_done, self._relocations = None, set(), False, 0
         self._target, self._value = key, value
         self._ko_value = {}
@@ -151,15 +144,13 @@ class ScanProposer:
         (both copies of the weak sites now look free) and the sites it overwrote; the completing move sits
         next to the copy, so pooled moves are ordered by distance to it."""
         assert self._home is not None
-        _, _, status = self._home
+        _, ko, status, weak = self._home
         self._target = key
         self._scanned.add(key)
         self._knockouts, self._ko_value = [], {}
         skip = set(copied)
         # the original is redundant next to its copy, except where it shares a site with another factor
         # (those knock out lower than the factor's own sites)
-        ko = self._home[1]
-        weak = self._weak_sites(ko, status)
         own = max((ko[i] for i in weak), default=0.0)
         spare = {i for i in weak if ko[i] >= own - 1e-12}
         self._status = {i: "free" if i in spare else st for i, st in status.items() if i not in skip}
@@ -189,8 +180,7 @@ class ScanProposer:
         pairs are all known-allowed come first, then those with no known-banned pair."""
         if self._home is None:
             return None
-        home, ko, status = self._home
-        weak = self._weak_sites(ko, status)
+        home, _, status, weak = self._home
         if not weak:
             return None
         offsets = [i - weak[0] for i in weak]
@@ -277,7 +267,8 @@ class ScanProposer:
             self._relocating = False
             self._relocations += 1
             if self._home is None and not self._near:  # the exhausted incumbent is the plateau's home
-                self._home = (target, dict(self._ko_value), dict(self._status))
+                weak = self._weak_sites(self._ko_value, self._status)
+                self._home = (target, dict(self._ko_value), dict(self._status), weak)
             made = self._relocation(rng, constraint) if self._relocations <= self.max_relocations else None
             if made is None:
                 self._home_done = True
@@ -311,8 +302,6 @@ class ScanProposer:
             self._emit(child, "knockout", [(pos, child[pos])], view, out)
         if self._knockouts or len(out) >= n:
             return self._done(out)
-        if not self._built and not self._pending and self._homes and not self._near and not self.rehome_pool:
-            self._built = True  # a re-homed plateau member: knock-outs for its relocations, no pooled moves
         if not self._built and not self._pending:
             free = [i for i, st in self._status.items() if st == "free"]
             self._moves = [
