@@ -98,6 +98,11 @@ class DesignConfig(BaseModel):
         "or 'onehot' (Tanimoto on position-wise one-hot codes).",
     )
     surrogate_train_size: int = Field(1000, ge=10, description="Scored candidates the GP is fitted on.")
+    surrogate_descriptors: bool = Field(
+        False,
+        description="Molecules: add an RBF kernel on whole-molecule descriptors (element counts, rings, logP, "
+        "TPSA, ...) to the screen's Tanimoto kernel, weight chosen by marginal likelihood.",
+    )
 
     knobs: Literal["fixed", "tpe"] = Field(
         "fixed",

@@ -170,6 +170,7 @@ class Campaign:
                 alphabet=self.alphabet or "",
                 kernel=config.sequence_kernel,
                 max_gap=_max_gap(objective),
+                descriptors=config.surrogate_descriptors,
             )
             if config.surrogate == "gp"
             else None

@@ -14,6 +14,14 @@ after letter a somewhere", for d = 1..``max_gap``. It is position-invariant: a s
 the same features wherever it sits, so a candidate that moves or copies a segment is judged by what it
 contains, not where. Infeasible records (a hard constraint violated) are left out of the fit (their value
 says nothing about the motif content; the engine's transition model handles feasibility).
+
+Molecules may add a descriptor kernel (``descriptors=True``): ``(1 - w) * Tanimoto + w * RBF`` on
+standardised whole-molecule descriptors (element counts, heavy atoms, rings, aromatic rings, logP, TPSA,
+donors, acceptors, rotatable bonds, Fsp3, charge). PMO-style objectives multiply a similarity by property
+terms (a formula, a ring count, a logP window) that a bit-vector kernel sees only through the substructures
+that happen to carry them; the descriptors make those terms smooth in feature space. ``w`` and the RBF
+length scale are chosen from a small grid by the GP marginal likelihood on the campaign's own scores
+(``w = 0``, the pure Tanimoto GP, is on the grid), refitted every ``refit_every`` screens.
 """
 
 from __future__ import annotations
@@ -25,7 +33,51 @@ from typing import Any
 from sciReason.agents.records import Record
 from sciReason.representations import mol_from_smiles
 
-__all__ = ["GPScreen", "featurize", "gapped_pairs"]
+__all__ = ["GPScreen", "describe", "featurize", "gapped_pairs"]
+
+#: (descriptor weight w, RBF length scale in units of sqrt(n_descriptors)); (0, 1) is the Tanimoto GP
+DESCRIPTOR_GRID = ((0.0, 1.0),) + tuple((w, ell) for w in (0.3, 0.6, 0.85) for ell in (0.25, 0.5, 1.0))
+#: the grid is scored on at most this many training points (a Cholesky per grid point stays cheap)
+CHOOSE_SIZE = 300
+_ELEMENTS = ("C", "N", "O", "F", "Cl", "Br", "S", "P", "I")
+
+
+def describe(keys: Sequence[str]) -> Any:
+    """Whole-molecule descriptors, one row per SMILES (zeros for an unreadable one)."""
+    import numpy as np
+    from rdkit.Chem import Crippen, rdMolDescriptors
+
+    rows = []
+    for k in keys:
+        mol = mol_from_smiles(k)
+        if mol is None:
+            rows.append([0.0] * (len(_ELEMENTS) + 11))
+            continue
+        counts = dict.fromkeys(_ELEMENTS, 0)
+        hydrogens = charge = 0
+        for atom in mol.GetAtoms():
+            sym = atom.GetSymbol()
+            if sym in counts:
+                counts[sym] += 1
+            hydrogens += atom.GetTotalNumHs()
+            charge += atom.GetFormalCharge()
+        rows.append(
+            [float(counts[e]) for e in _ELEMENTS]
+            + [
+                float(hydrogens),
+                float(mol.GetNumHeavyAtoms()),
+                float(rdMolDescriptors.CalcNumRings(mol)),
+                float(rdMolDescriptors.CalcNumAromaticRings(mol)),
+                Crippen.MolLogP(mol),
+                rdMolDescriptors.CalcTPSA(mol),
+                float(rdMolDescriptors.CalcNumHBD(mol)),
+                float(rdMolDescriptors.CalcNumHBA(mol)),
+                float(rdMolDescriptors.CalcNumRotatableBonds(mol)),
+                rdMolDescriptors.CalcFractionCSP3(mol),
+                float(charge),
+            ]
+        )
+    return np.asarray(rows, dtype=np.float64).reshape(len(keys), len(_ELEMENTS) + 11)
 
 
 def featurize(keys: Sequence[str], domain: str, alphabet: str = "") -> Any:
@@ -107,11 +159,18 @@ class GPScreen:
         alphabet: str = "",
         kernel: str = "pairs",
         max_gap: int = 8,
+        descriptors: bool = False,
+        refit_every: int = 5,
     ) -> None:
         self.domain, self.train_size, self.noise, self.alphabet = domain, train_size, noise, alphabet
         self.kernel = "fingerprint" if domain == "molecule" else kernel
         self.max_gap = max_gap
+        self.descriptors = descriptors and domain == "molecule"
+        self.refit_every = refit_every
+        self.hyper = DESCRIPTOR_GRID[0]
+        self.fits = 0
         self._cache: dict[str, Any] = {}
+        self._desc: dict[str, Any] = {}
 
     def _features(self, keys: Sequence[str]) -> Any:
         import numpy as np
@@ -128,6 +187,64 @@ class GPScreen:
             for k, row in zip(missing, featurize(missing, self.domain, self.alphabet), strict=True):
                 self._cache[k] = row
         return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+
+    def _descriptors(self, keys: Sequence[str]) -> Any:
+        import numpy as np
+
+        missing = [k for k in keys if k not in self._desc]
+        if missing:
+            for k, row in zip(missing, describe(missing), strict=True):
+                self._desc[k] = row
+        return np.stack([self._desc[k] for k in keys])
+
+    def _choose(self, tan: Any, dist2: Any, y: Any) -> None:
+        """Pick (w, length scale) from the grid by log marginal likelihood (amplitude = var(y))."""
+        import numpy as np
+
+        d = len(_ELEMENTS) + 11
+        if tan.shape[0] > CHOOSE_SIZE:  # evenly spaced rows: deterministic, covers best and random halves
+            idx = np.linspace(0, tan.shape[0] - 1, CHOOSE_SIZE).astype(int)
+            tan, dist2, y = tan[np.ix_(idx, idx)], dist2[np.ix_(idx, idx)], y[idx]
+        n = tan.shape[0]
+        s2 = max(float(y.var()), 1e-6)
+        best, best_ll = self.hyper, -np.inf
+        for w, ell in DESCRIPTOR_GRID:
+            kern = (1 - w) * tan + w * np.exp(-dist2 / (2 * ell * ell * d)) + self.noise * np.eye(n)
+            try:
+                chol = np.linalg.cholesky(kern)
+            except np.linalg.LinAlgError:
+                continue
+            a = np.linalg.solve(chol, y)
+            ll = -0.5 * float(a @ a) / s2 - float(np.log(np.diag(chol)).sum())
+            if ll > best_ll:
+                best, best_ll = (w, ell), ll
+        self.hyper = best
+
+    def _kernels(self, train_keys: Sequence[str], keys: Sequence[str], y: Any) -> tuple[Any, Any]:
+        """Train-train and candidate-train kernel matrices."""
+        import numpy as np
+
+        x, xs = self._features(train_keys), self._features(list(keys))
+        tan, tan_s = _tanimoto(x, x).astype(np.float64), _tanimoto(xs, x).astype(np.float64)
+        if not self.descriptors:
+            return tan, tan_s
+        dt = self._descriptors(train_keys)
+        mu, sd = dt.mean(0), dt.std(0) + 1e-6
+        dt, ds = (dt - mu) / sd, (self._descriptors(list(keys)) - mu) / sd
+
+        def sq(a: Any, b: Any) -> Any:
+            return np.clip((a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T, 0.0, None)
+
+        dist2 = sq(dt, dt)
+        if self.fits % self.refit_every == 0:
+            self._choose(tan, dist2, y - y.mean())
+        self.fits += 1
+        w, ell = self.hyper
+        scale = 2 * ell * ell * dt.shape[1]
+        return (
+            (1 - w) * tan + w * np.exp(-dist2 / scale),
+            (1 - w) * tan_s + w * np.exp(-sq(ds, dt) / scale),
+        )
 
     def rank(
         self,
@@ -149,17 +266,15 @@ class GPScreen:
         train = by_score[:half]
         rest = by_score[half:]
         train += rng.sample(rest, min(len(rest), self.train_size - len(train)))
-        x = self._features([r.key for r in train])
         y = np.array([r.score for r in train], dtype=np.float64)
         mean = float(y.mean())
-        kernel = _tanimoto(x, x).astype(np.float64) + self.noise * np.eye(x.shape[0])
+        kernel, ks = self._kernels([r.key for r in train], keys, y)
+        kernel = kernel + self.noise * np.eye(kernel.shape[0])
         try:
             chol = np.linalg.cholesky(kernel)
         except np.linalg.LinAlgError:
             return list(keys[:n])
         alpha = scipy.linalg.cho_solve((chol, True), y - mean)
-        xs = self._features(list(keys))
-        ks = _tanimoto(xs, x).astype(np.float64)
         mu = ks @ alpha + mean
         v = scipy.linalg.solve_triangular(chol, ks.T, lower=True)
         sd = np.sqrt(np.clip(1.0 - (v**2).sum(0), 1e-12, None))
@@ -167,4 +282,5 @@ class GPScreen:
         order = sorted(range(len(keys)), key=lambda i: (-float(ucb[i]), i))
         if len(self._cache) > 50_000:  # bound memory on very long campaigns
             self._cache.clear()
+            self._desc.clear()
         return [keys[i] for i in order[:n]]
