@@ -163,8 +163,13 @@ def test_niching_keeps_population_members_apart():
 
 
 def test_sequence_defaults_apply_only_to_unset_fields_and_never_to_molecules():
-    mol = DesignConfig(target="pmo:qed")
+    mol = DesignConfig(target="pmo:qed", budget=10000)
     assert mol.for_domain("molecule") is mol
+    small = DesignConfig(target="pmo:qed", budget=1000).for_domain("molecule")
+    assert small.oversample == 10 and small.surrogate_descriptors is True  # the 1k screen
+    assert small.population_size == 100 and small.surrogate == "gp"  # no sequence default leaks in
+    mine_small = DesignConfig(target="pmo:qed", budget=1000, oversample=3).for_domain("molecule")
+    assert mine_small.oversample == 3 and mine_small.surrogate_descriptors is True
     seq = DesignConfig(target=TARGET).for_domain("any")
     assert seq.population_size == 30 and seq.surrogate == "none"
     mine = DesignConfig(target=TARGET, population_size=64, surrogate="gp").for_domain("any")
