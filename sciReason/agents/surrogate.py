@@ -40,6 +40,7 @@ DESCRIPTOR_GRID = ((0.0, 1.0),) + tuple((w, ell) for w in (0.3, 0.6, 0.85) for e
 #: the grid is scored on at most this many training points (a Cholesky per grid point stays cheap)
 CHOOSE_SIZE = 300
 _ELEMENTS = ("C", "N", "O", "F", "Cl", "Br", "S", "P", "I")
+N_DESCRIPTORS = len(_ELEMENTS) + 11  # the element counts, then the 11 whole-molecule values of describe()
 
 
 def describe(keys: Sequence[str]) -> Any:
@@ -51,7 +52,7 @@ def describe(keys: Sequence[str]) -> Any:
     for k in keys:
         mol = mol_from_smiles(k)
         if mol is None:
-            rows.append([0.0] * (len(_ELEMENTS) + 11))
+            rows.append([0.0] * N_DESCRIPTORS)
             continue
         counts = dict.fromkeys(_ELEMENTS, 0)
         hydrogens = charge = 0
@@ -77,7 +78,7 @@ def describe(keys: Sequence[str]) -> Any:
                 float(charge),
             ]
         )
-    return np.asarray(rows, dtype=np.float64).reshape(len(keys), len(_ELEMENTS) + 11)
+    return np.asarray(rows, dtype=np.float64).reshape(len(keys), N_DESCRIPTORS)
 
 
 def featurize(keys: Sequence[str], domain: str, alphabet: str = "") -> Any:
@@ -201,7 +202,7 @@ class GPScreen:
         """Pick (w, length scale) from the grid by log marginal likelihood (amplitude = var(y))."""
         import numpy as np
 
-        d = len(_ELEMENTS) + 11
+        d = N_DESCRIPTORS
         if tan.shape[0] > CHOOSE_SIZE:  # evenly spaced rows: deterministic, covers best and random halves
             idx = np.linspace(0, tan.shape[0] - 1, CHOOSE_SIZE).astype(int)
             tan, dist2, y = tan[np.ix_(idx, idx)], dist2[np.ix_(idx, idx)], y[idx]
