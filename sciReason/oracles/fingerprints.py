@@ -51,20 +51,15 @@ def fingerprint(mol: Any, kind: str = "ecfp4", count: bool = True) -> Any:
 
         return MACCSkeys.GenMACCSKeys(mol)
     if kind == "phco":
-        from rdkit.Chem.Pharm2D import Generate
+        # Same bits as Generate.Gen2DFingerprint(mol, Gobbi_Pharm2D.factory), which is pure Python and
+        # takes up to seconds on large molecules; see sciReason.oracles.pharm2d.
+        from sciReason.oracles.pharm2d import gobbi_2d_fingerprint
 
-        return Generate.Gen2DFingerprint(mol, _gobbi_factory())
+        return gobbi_2d_fingerprint(mol)
     gen = _generator(kind, count)
     if kind == "rdkit":
         return gen.GetFingerprint(mol)
     return gen.GetSparseCountFingerprint(mol) if count else gen.GetFingerprint(mol)
-
-
-@functools.lru_cache(maxsize=1)
-def _gobbi_factory() -> Any:
-    from rdkit.Chem.Pharm2D import Gobbi_Pharm2D
-
-    return Gobbi_Pharm2D.factory
 
 
 def tanimoto(fp_a: Any, fp_b: Any) -> float:
