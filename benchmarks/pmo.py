@@ -171,7 +171,13 @@ def run_scireason(
         res = camp.result()
     m = campaign_metrics(res.records, budget, "molecule")
     m.pop("best", None)
-    return {**m, "n_calls": float(len(res.records)), "stopped": res.stopped, "timings": res.timings}
+    return {
+        **m,
+        "n_calls": float(len(res.records)),
+        "stopped": res.stopped,
+        "timings": res.timings,
+        "rejected": res.rejected,  # e.g. 'size' > 0: the heavy-atom cap changed this run
+    }
 
 
 def _paired(rows: list[dict[str, Any]], methods: list[str]) -> list[dict[str, Any]]:

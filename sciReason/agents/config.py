@@ -141,6 +141,13 @@ class DesignConfig(BaseModel):
     constraints: list[str] = Field(
         default_factory=list, description="Hard descriptor limits, e.g. ['mw<=500', 'logp<5', 'hbd<=5']."
     )
+    max_heavy_atoms: int | None = Field(
+        150,
+        ge=1,
+        description="Molecules: children with more heavy atoms are dropped before scoring (free). Graph GA "
+        "crossover can double a molecule's size per generation, and some objectives reward the giants "
+        "(a 2,000-atom 'hit' also takes seconds to score); 150 keeps macrocycles. None: no cap.",
+    )
 
     backend: str | None = Field(
         None, description="Model backend for the 'model' proposer (URL, 'tiny', path)."

@@ -127,7 +127,13 @@ class Campaign:
             self.proposers, 1.0
         )
         self.alphabet = sequence_alphabet(objective) if self.domain != "molecule" else None
-        self.filter = CandidateFilter(self.domain, config.alerts, config.constraints, self.alphabet)
+        self.filter = CandidateFilter(
+            self.domain,
+            config.alerts,
+            config.constraints,
+            self.alphabet,
+            max_heavy_atoms=config.max_heavy_atoms if self.domain == "molecule" else None,
+        )
         self.constraint = (
             build_transition_model(objective, self.alphabet, config.benchmark_mode)
             if self.alphabet is not None

@@ -85,12 +85,14 @@ class CandidateFilter:
         alerts: RDKit FilterCatalog names ('pains', 'brenk', 'nih', 'zinc', 'chembl').
         constraints: descriptor limits such as 'mw<=500'; names from :data:`DESCRIPTORS`.
         alphabet: allowed letters for sequences.
+        max_heavy_atoms: molecules with more heavy atoms are rejected (counted as ``size``).
     """
 
     domain: str
     alerts: Sequence[str] = ()
     constraints: Sequence[str] = ()
     alphabet: str | None = None
+    max_heavy_atoms: int | None = None
 
     def __post_init__(self) -> None:
         self._limits: list[tuple[str, Callable[[float, float], bool], float]] = []
@@ -101,11 +103,11 @@ class CandidateFilter:
                     f"constraint {text!r} is not 'NAME OP NUMBER' with NAME in {list(DESCRIPTORS)}"
                 )
             self._limits.append((m.group(1), _OPS[m.group(2)], float(m.group(3))))
-        if (self.alerts or self._limits) and self.domain != "molecule":
-            raise ConfigError("alerts and descriptor constraints apply to molecule targets only")
+        if (self.alerts or self._limits or self.max_heavy_atoms) and self.domain != "molecule":
+            raise ConfigError("alerts, descriptor constraints and size caps apply to molecule targets only")
         self._catalog = self._build_catalog(self.alerts) if self.alerts else None
         self._desc = _descriptor_table() if self._limits else {}
-        self.rejected: dict[str, int] = {"invalid": 0, "alert": 0, "constraint": 0}
+        self.rejected: dict[str, int] = {"invalid": 0, "alert": 0, "constraint": 0, "size": 0}
 
     @staticmethod
     def _build_catalog(names: Sequence[str]) -> Any:
@@ -131,9 +133,12 @@ class CandidateFilter:
         if key is None:
             self.rejected["invalid"] += 1
             return None
-        if self._catalog is None and not self._limits:
+        if self._catalog is None and not self._limits and not self.max_heavy_atoms:
             return key
         mol = mol_from_smiles(key)
+        if self.max_heavy_atoms and mol.GetNumHeavyAtoms() > self.max_heavy_atoms:
+            self.rejected["size"] += 1
+            return None
         if self._catalog is not None and self._catalog.HasMatch(mol):
             self.rejected["alert"] += 1
             return None

@@ -11,6 +11,7 @@ from sciReason.agents.engine import Campaign
 from sciReason.agents.records import Proposal
 from sciReason.agents.storage import MemoryStore
 from sciReason.errors import ConfigError
+from sciReason.oracles.base import Scored
 from sciReason.representations import canonical_smiles
 
 
@@ -144,6 +145,36 @@ def test_constraints_and_alerts_filter_before_scoring(fast_config):
 
     assert all(mol_from_smiles(c).GetNumHeavyAtoms() <= 12 for c in obj.calls)
     assert res.rejected["constraint"] > 0
+
+
+class BigIsBetter(QEDObjective):
+    """Rewards size without bound, as some PMO objectives do: an uncapped GA grows giants."""
+
+    name = "test_big"
+
+    def score(self, candidates):
+        from sciReason.representations import mol_from_smiles
+
+        self.calls.extend(candidates)
+        out = []
+        for c in candidates:
+            v = min(1.0, mol_from_smiles(c).GetNumHeavyAtoms() / 1000)
+            out.append(Scored(v, (v,), {"qed": v}))
+        return out
+
+
+def test_heavy_atom_cap_stops_runaway_growth(fast_config):
+    from sciReason.representations import mol_from_smiles
+
+    def sizes(cap):
+        res, obj = _run(fast_config(budget=80, max_heavy_atoms=cap), BigIsBetter())
+        return res, [mol_from_smiles(c).GetNumHeavyAtoms() for c in obj.calls]
+
+    res, capped = sizes(30)
+    assert max(capped) <= 30
+    assert res.rejected["size"] > 0
+    _, free = sizes(None)
+    assert max(free) > 30  # without the cap the same campaign does grow past it
 
 
 def test_bad_constraint_and_bad_proposer_name_are_config_errors(fast_config):
