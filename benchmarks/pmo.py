@@ -20,6 +20,12 @@ mol_ga baseline = the tuned setting reported by Genetic GFN (App. C): 500 start 
 Results: one JSON line per run in OUT/results.jsonl (resumable: finished runs are skipped) and a
 Markdown table in OUT/table.md. Tune only on zaleplon_mpo and perindopril_mpo.
 
+Size cap, both methods (``--max-heavy-atoms``, default 150, as the engine's own default): a child with more
+heavy atoms is free and never scored, like an invalid SMILES (mol_ga sees the invalid value, 0). Graph GA
+crossover can double a molecule per generation, and deco_hop/scaffold_hop rank the giants high: uncapped, both
+methods grew 700-2,000-atom molecules that take seconds each in the PHCO fingerprint. Rows record the cap used
+(rows without the field were run before it existed: no cap).
+
 Reproducibility: mol_ga's call order depends on set iteration, which depends on string hashing, so the
 harness re-executes itself with ``PYTHONHASHSEED=0`` (the same value for every method and run).
 """
@@ -76,7 +82,13 @@ def _expired_after(max_minutes: float) -> Callable[[], bool]:
 
 
 def run_mol_ga(
-    task: str, budget: int, seed: int, n_start: int, patience: int | None, max_minutes: float = 0.0
+    task: str,
+    budget: int,
+    seed: int,
+    n_start: int,
+    patience: int | None,
+    max_minutes: float = 0.0,
+    max_heavy_atoms: int | None = None,
 ) -> dict[str, Any]:
     from mol_ga.general_ga import run_ga_maximization
     from mol_ga.graph_ga.gen_candidates import graph_ga_blended_generation
@@ -101,11 +113,26 @@ def run_mol_ga(
             raise _Stop
         return graph_ga_blended_generation(*args, **kwargs)
 
+    oversize = 0
+
+    def too_big(smi: str) -> bool:
+        from sciReason.representations import mol_from_smiles
+
+        mol = mol_from_smiles(smi) if max_heavy_atoms else None
+        return mol is not None and mol.GetNumHeavyAtoms() > max_heavy_atoms
+
     def scoring(smiles: list[str]) -> list[float]:
-        nonlocal stopped
+        nonlocal stopped, oversize
         if oracle.exhausted:
             raise _Stop
-        out = [0.0 if v is None else float(v) for v in oracle(smiles)]
+        # the size cap, as for sciReason: a child over it is free and worth nothing, like an invalid one
+        big = [too_big(s) for s in smiles]
+        oversize += sum(big)
+        values = iter(oracle([s for s, b in zip(smiles, big, strict=True) if not b]))
+        out = []
+        for b in big:
+            v = None if b else next(values)
+            out.append(0.0 if v is None else float(v))
         ordered = [
             0.0 if v[0] is None else float(v[0]) for v in sorted(oracle.buffer.values(), key=lambda v: v[1])
         ]
@@ -132,7 +159,12 @@ def run_mol_ga(
 
     m = oracle.metrics(finish=True)
     top100 = [k for k, _, _ in oracle.best(100)]
-    return {**m, "stopped": stopped, "diversity_top100": diversity(top100, "molecule")}
+    return {
+        **m,
+        "stopped": stopped,
+        "diversity_top100": diversity(top100, "molecule"),
+        "rejected": {"size": oversize},
+    }
 
 
 def run_scireason(
@@ -143,6 +175,7 @@ def run_scireason(
     patience: int | None,
     overrides: dict[str, Any],
     max_minutes: float = 0.0,
+    max_heavy_atoms: int | None = None,
 ) -> dict[str, Any]:
     from sciReason.agents.config import DesignConfig
     from sciReason.agents.engine import Campaign
@@ -155,7 +188,7 @@ def run_scireason(
         n_start=n_start,
         patience=patience,
         benchmark_mode=True,
-        **overrides,
+        **{"max_heavy_atoms": max_heavy_atoms, **overrides},
     )
     camp = Campaign(cfg)
     expired = _expired_after(max_minutes)
@@ -330,6 +363,13 @@ def main(argv: list[str] | None = None) -> int:
         help="wall-clock cap per run, both methods (0 = off); a capped run is marked stopped='wall_cap' "
         "and its AUC is completed to the budget with its last top-k, as PMO completes a finished run",
     )
+    ap.add_argument(
+        "--max-heavy-atoms",
+        type=int,
+        default=150,
+        help="both methods: children with more heavy atoms are free and never scored, like invalid SMILES "
+        "(Graph GA otherwise grows 2,000-atom molecules on deco_hop/scaffold_hop; 0 = no cap)",
+    )
     ap.add_argument("--label", default="", help="suffix for the sciReason method name (tuning runs)")
     ap.add_argument("--out", type=Path, default=Path("runs/pmo"))
     ap.add_argument(
@@ -380,11 +420,12 @@ def main(argv: list[str] | None = None) -> int:
                 if (names[m], task, seed, args.budget) in done:
                     continue
                 t0 = time.perf_counter()
+                cap = args.max_heavy_atoms or None
                 if m == "mol_ga":
-                    res = run_mol_ga(task, args.budget, seed, args.n_start, patience, args.max_minutes)
+                    res = run_mol_ga(task, args.budget, seed, args.n_start, patience, args.max_minutes, cap)
                 elif m == "scireason":
                     res = run_scireason(
-                        task, args.budget, seed, args.n_start, patience, overrides, args.max_minutes
+                        task, args.budget, seed, args.n_start, patience, overrides, args.max_minutes, cap
                     )
                 else:
                     ap.error(f"unknown method {m!r}")
@@ -394,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
                     "seed": seed,
                     "budget": args.budget,
                     "wall_s": time.perf_counter() - t0,
+                    "max_heavy_atoms": cap,
                     **res,
                 }
                 if m == "scireason":
