@@ -99,6 +99,11 @@ class DesignConfig(BaseModel):
         ge=1,
         description="Offspring generated per scored slot when screening (10 for molecule budgets below 2,000).",
     )
+    oversample_by: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per-proposer override of 'oversample', e.g. {'generator': 10}: a cheap sampler can fill "
+        "more of the screened pool than the costly graph GA.",
+    )
     ucb_beta: float = Field(0.5, ge=0.0, description="Exploration weight of the screen (mean + beta * std).")
     sequence_kernel: Literal["pairs", "onehot"] = Field(
         "pairs",
@@ -237,6 +242,21 @@ class DesignConfig(BaseModel):
                         raise ValueError
                 except ValueError:
                     raise ValueError(f"proposer weight in {item!r} must be a number >= 0") from None
+        return value
+
+    @field_validator("oversample_by")
+    @classmethod
+    def _check_oversample_by(cls, value: dict[str, int]) -> dict[str, int]:
+        known = set(MOLECULE_PROPOSERS) | set(PROTEIN_PROPOSERS)
+        for name, factor in value.items():
+            if name not in known:
+                raise ValueError(
+                    f"oversample_by names unknown proposer {name!r}; choose from {sorted(known)}"
+                )
+            if factor < 1:
+                raise ValueError(
+                    f"oversample_by[{name!r}] = {factor} must be >= 1 (children per scored slot)"
+                )
         return value
 
     def proposer_weights(self, domain: str) -> dict[str, float]:

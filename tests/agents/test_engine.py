@@ -262,3 +262,41 @@ def test_pmo_early_stop_rule_stops_a_flat_campaign(fast_config, tmp_path):
     # crosses a window, so the campaign ends inside the batch after 300 (auto mixes proposers whose batches
     # need not land on multiples of 100)
     assert 300 <= res.n_oracle_calls < 300 + 50
+
+
+def test_oversample_by_sizes_each_proposers_share_of_the_screened_pool(fast_config):
+    from sciReason.agents.proposers.graph_ga import GraphGAProposer
+
+    asked: dict[str, list[int]] = {"graph_ga": [], "model": []}
+
+    class Recording(GraphGAProposer):
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+        def propose(self, view, n, rng):
+            asked[self.name].append(n)
+            return super().propose(view, n, rng)
+
+    cfg = fast_config(
+        budget=60,
+        surrogate="gp",
+        oversample=3,
+        oversample_by={"model": 8},
+        proposers=["graph_ga:1", "model:1"],
+    )
+    props = {"graph_ga": Recording("graph_ga"), "model": Recording("model")}
+    res = Campaign(cfg, QEDObjective(), proposers=props, store=MemoryStore(60)).run()
+    assert res.n_oracle_calls == 60
+    # batch 10, half each: 3 x 5 = 15 GA children and 8 x 5 = 40 from the other per screened round
+    assert asked["graph_ga"] and set(asked["graph_ga"]) == {15}
+    assert set(asked["model"]) == {40}
+
+
+def test_oversample_by_rejects_unknown_proposers_and_factors_below_one():
+    from sciReason.agents.config import DesignConfig
+
+    with pytest.raises(ValueError, match="unknown proposer 'gen'"):
+        DesignConfig(target="pmo:qed", oversample_by={"gen": 10})
+    with pytest.raises(ValueError, match="must be >= 1"):
+        DesignConfig(target="pmo:qed", oversample_by={"generator": 0})
