@@ -210,6 +210,12 @@ def run_scireason(
         "stopped": res.stopped,
         "timings": res.timings,
         "rejected": res.rejected,  # e.g. 'size' > 0: the heavy-atom cap changed this run
+        # the screen as resolved for this budget: rows of different engine defaults stay apart
+        "screen": {
+            "descriptors": camp.config.surrogate_descriptors,
+            "oversample": camp.config.oversample,
+            "oversample_by": dict(camp.config.oversample_by),
+        },
     }
 
 

@@ -163,8 +163,11 @@ def test_niching_keeps_population_members_apart():
 
 
 def test_sequence_defaults_apply_only_to_unset_fields_and_never_to_molecules():
-    mol = DesignConfig(target="pmo:qed", budget=10000)
-    assert mol.for_domain("molecule") is mol
+    big = DesignConfig(target="pmo:qed", budget=10000).for_domain("molecule")
+    assert big.surrogate_descriptors is True and big.oversample == 3  # the 10k screen
+    assert big.oversample_by == {"generator": 10} and big.population_size == 100
+    mine_big = DesignConfig(target="pmo:qed", budget=10000, oversample_by={}, surrogate_descriptors=False)
+    assert mine_big.for_domain("molecule") is mine_big  # the previous 10k default, spelled out
     small = DesignConfig(target="pmo:qed", budget=1000).for_domain("molecule")
     assert small.oversample == 10 and small.surrogate_descriptors is True  # the 1k screen
     assert small.population_size == 100 and small.surrogate == "gp"  # no sequence default leaks in
