@@ -36,7 +36,10 @@ MOLECULE_SMALL_BUDGET_DEFAULTS: dict[str, Any] = {"oversample": 10, "surrogate_d
 # From GENERATOR_MIN_BUDGET on, the same descriptor screen reads a pool of 3x Graph GA children and 10x generator
 # samples (the generator samples in batches, the GA child by child): on the tuning tasks at 10,000 calls it beat
 # the plain Tanimoto screen on every seed run (docs/benchmarks.md, "10k screen"). Applied to fields not set.
-MOLECULE_LEARNED_DEFAULTS: dict[str, Any] = {"surrogate_descriptors": True, "oversample_by": {"generator": 10}}
+MOLECULE_LEARNED_DEFAULTS: dict[str, Any] = {
+    "surrogate_descriptors": True,
+    "oversample_by": {"generator": 10},
+}
 
 
 def molecule_auto(budget: int) -> dict[str, float]:
