@@ -109,7 +109,7 @@ class DesignConfig(BaseModel):
     oversample_by: dict[str, int] = Field(
         default_factory=dict,
         description="Per-proposer override of 'oversample', e.g. {'generator': 10}: a cheap sampler can fill "
-        "more of the screened pool than the costly graph GA.",
+        "more of the screened pool than the costly graph GA ({'generator': 10} for molecule budgets from 2,000).",
     )
     ucb_beta: float = Field(0.5, ge=0.0, description="Exploration weight of the screen (mean + beta * std).")
     sequence_kernel: Literal["pairs", "onehot"] = Field(
@@ -122,7 +122,7 @@ class DesignConfig(BaseModel):
         False,
         description="Molecules: add an RBF kernel on whole-molecule descriptors (element counts, rings, logP, "
         "TPSA, ...) to the screen's Tanimoto kernel, weight chosen by marginal likelihood (on by default "
-        "for molecule budgets below 2,000).",
+        "for molecule targets).",
     )
 
     knobs: Literal["fixed", "tpe"] = Field(
