@@ -276,14 +276,13 @@ class Campaign:
         )
         return [Proposal(s, "start") for s in start]
 
-    def _offspring(self, n: int, factors: dict[str, int] | None = None) -> list[Proposal]:
-        """About ``n`` children, shared by proposer weight; ``factors`` multiplies one proposer's share
-        (per-proposer oversampling for the screen)."""
+    def _offspring(self, m: int, factors: dict[str, int]) -> list[Proposal]:
+        """Children for ``m`` scored slots: each proposer's weighted share times its oversampling factor."""
         out: list[Proposal] = []
         weights = self._knobs.get("weights", self.weights)
         names = sorted(self.proposers)
         for name in names:
-            quota = int(math.ceil(n * (factors or {}).get(name, 1) * weights.get(name, 0.0)))
+            quota = int(math.ceil(m * factors[name] * weights.get(name, 0.0)))
             if quota <= 0:
                 continue
             stats = self.proposer_stats.setdefault(
@@ -324,13 +323,10 @@ class Campaign:
         self._knobs = {**self.tuner.ask(), "intensity": self.intensity}
         m = min(self.config.start_size() if first else self.config.batch_size, left)
         screening = self.screen is not None and not first and len(self.records) >= 20
-        if first:
-            raw = self._start_proposals()
-        elif screening:
-            over = self.config.oversample_by
-            raw = self._offspring(m, {n: over.get(n, self.config.oversample) for n in self.proposers})
-        else:
-            raw = self._offspring(m * (2 if self.sites is not None else 1))
+        factor = self.config.oversample if screening else (2 if self.sites is not None else 1)
+        over = self.config.oversample_by if screening else {}  # per-proposer factors feed the screen only
+        factors = {name: over.get(name, factor) for name in self.proposers}
+        raw = self._start_proposals() if first else self._offspring(m, factors)
         self.round += 1
         keyed: dict[str, Proposal] = {}
         for p in raw:
