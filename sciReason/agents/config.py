@@ -8,6 +8,7 @@ what ran.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Literal
 
@@ -301,7 +302,8 @@ class DesignConfig(BaseModel):
             defaults: dict[str, Any] = MOLECULE_SMALL_BUDGET_DEFAULTS if small else MOLECULE_LEARNED_DEFAULTS
         else:
             defaults = SEQUENCE_DEFAULTS
-        update = {k: v for k, v in defaults.items() if k not in self.model_fields_set}
+        # deep copies: a config must not share the module's default dicts (oversample_by) with the next one
+        update = {k: copy.deepcopy(v) for k, v in defaults.items() if k not in self.model_fields_set}
         return self.model_copy(update=update) if update else self
 
     def start_size(self) -> int:

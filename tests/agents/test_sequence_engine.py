@@ -166,6 +166,10 @@ def test_sequence_defaults_apply_only_to_unset_fields_and_never_to_molecules():
     big = DesignConfig(target="pmo:qed", budget=10000).for_domain("molecule")
     assert big.surrogate_descriptors is True and big.oversample == 3  # the 10k screen
     assert big.oversample_by == {"generator": 10} and big.population_size == 100
+    big.oversample_by["generator"] = 2  # a user's edit of one config leaves the next one's default alone
+    assert DesignConfig(target="pmo:qed", budget=10000).for_domain("molecule").oversample_by == {
+        "generator": 10
+    }
     mine_big = DesignConfig(target="pmo:qed", budget=10000, oversample_by={}, surrogate_descriptors=False)
     assert mine_big.for_domain("molecule") is mine_big  # the previous 10k default, spelled out
     small = DesignConfig(target="pmo:qed", budget=1000).for_domain("molecule")
