@@ -210,6 +210,7 @@ def run_scireason(
         "stopped": res.stopped,
         "timings": res.timings,
         "rejected": res.rejected,  # e.g. 'size' > 0: the heavy-atom cap changed this run
+        "proposers": res.proposer_stats,  # per proposer: proposed/scored counts, generator invalid share, steps
         # the screen as resolved for this budget: rows of different engine defaults stay apart
         "screen": {
             "descriptors": camp.config.surrogate_descriptors,

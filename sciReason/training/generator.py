@@ -51,6 +51,10 @@ class LearnerConfig:
     diversity_min_score: float = 0.4
     grad_clip: float = 10.0
     temperature: float = 1.0
+    # Strings longer than this (SMILES tokens) are not trained on; None = no cap. The agent samples at most
+    # ``prior.config.max_len - 1`` tokens (119 for the shipped prior), so longer strings teach it prefixes it
+    # can never finish, and one step costs in proportion to the longest string of its batch.
+    max_tokens: int | None = None
 
 
 class GeneratorLearner:
@@ -82,6 +86,7 @@ class GeneratorLearner:
         self._scaffold_of: dict[str, str] = {}
         self._scaffold_good: dict[str, int] = {}
         self.steps = 0
+        self.too_long = 0  # molecules kept out of the buffer by ``max_tokens``
         self.last_stats: dict[str, float] = {}
 
     # ---- sampling -------------------------------------------------------------------------------
@@ -114,7 +119,13 @@ class GeneratorLearner:
 
     def observe(self, key: str, score: float | None) -> None:
         """Offer one scored molecule (a canonical SMILES) to the replay buffer; unscored ones are ignored."""
-        if score is None or key in self.scores or self.agent.vocab.encode(key) is None:
+        if score is None or key in self.scores:
+            return
+        ids = self.agent.vocab.encode(key)
+        if ids is None:
+            return
+        if self.config.max_tokens is not None and len(ids) - 2 > self.config.max_tokens:
+            self.too_long += 1
             return
         s = self._train_score(key, float(score))
         item = (-s, key)
@@ -147,6 +158,8 @@ class GeneratorLearner:
             ids = None
             if cfg.augment:
                 ids = self.agent.vocab.encode(randomize_smiles(key, self.rng))
+                if ids is not None and cfg.max_tokens is not None and len(ids) - 2 > cfg.max_tokens:
+                    ids = None  # a random path longer than the cap: train on the canonical string instead
             ids = ids or self.agent.vocab.encode(key)
             if ids is not None:
                 seqs.append(ids)

@@ -116,3 +116,27 @@ def test_augmented_replay_uses_randomised_strings(prior, monkeypatch):
         learner.observe(s, 1.0)
     learner.train_step()
     assert len(seen) == 8 and set(seen) <= set(GOOD)
+
+
+def test_max_tokens_keeps_long_strings_out_of_the_buffer_and_the_batch(prior, monkeypatch):
+    from sciReason.training import generator as gen_mod
+    from sciReason.training.generator import GeneratorLearner, LearnerConfig
+
+    long_chain = "C" * 30 + "O"  # 31 tokens
+    learner = GeneratorLearner(prior, LearnerConfig(batch_size=16, max_tokens=20))
+    learner.observe(long_chain, 1.0)
+    for s in GOOD:
+        learner.observe(s, 0.5)
+    assert long_chain not in learner.scores and learner.too_long == 1 and len(learner) == len(GOOD)
+    # a random path over the cap falls back to the canonical string, so no batch is wider than the cap
+    widths = []
+    real_pad = learner.agent.pad_batch
+    monkeypatch.setattr(gen_mod, "randomize_smiles", lambda s, rng: "C" * 25 + s)
+    monkeypatch.setattr(
+        learner.agent, "pad_batch", lambda seqs: widths.append(max(map(len, seqs))) or real_pad(seqs)
+    )
+    learner.train_step()
+    assert widths and widths[0] - 2 <= 20
+    uncapped = GeneratorLearner(prior, LearnerConfig())
+    uncapped.observe(long_chain, 1.0)
+    assert long_chain in uncapped.scores and uncapped.too_long == 0

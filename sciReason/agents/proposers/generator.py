@@ -109,6 +109,7 @@ class GeneratorProposer:
             "invalid_share": self.invalid / self.sampled if self.sampled else 0.0,
             "train_steps": self.learner.steps,
             "replay_size": len(self.learner),
+            "too_long": self.learner.too_long,
             "last_loss": self.learner.last_stats.get("loss"),
         }
 
