@@ -87,6 +87,9 @@ class GeneratorLearner:
         self._scaffold_good: dict[str, int] = {}
         self.steps = 0
         self.too_long = 0  # molecules kept out of the buffer by ``max_tokens``
+        # molecules offered with more tokens than the agent can sample (counted with or without a cap)
+        self.unwritable = 0
+        self._writable = prior.config.max_len - 1
         self.last_stats: dict[str, float] = {}
 
     # ---- sampling -------------------------------------------------------------------------------
@@ -124,6 +127,8 @@ class GeneratorLearner:
         ids = self.agent.vocab.encode(key)
         if ids is None:
             return
+        if len(ids) - 2 > self._writable:
+            self.unwritable += 1
         if self.config.max_tokens is not None and len(ids) - 2 > self.config.max_tokens:
             self.too_long += 1
             return

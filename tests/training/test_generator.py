@@ -139,4 +139,9 @@ def test_max_tokens_keeps_long_strings_out_of_the_buffer_and_the_batch(prior, mo
     assert widths and widths[0] - 2 <= 20
     uncapped = GeneratorLearner(prior, LearnerConfig())
     uncapped.observe(long_chain, 1.0)
-    assert long_chain in uncapped.scores and uncapped.too_long == 0
+    assert long_chain in uncapped.scores and uncapped.too_long == 0 and uncapped.unwritable == 0
+    giant = "C" * (prior.config.max_len + 5)  # more tokens than the agent can ever sample
+    uncapped.observe(giant, 0.9)
+    learner.observe(giant, 0.9)
+    assert uncapped.unwritable == 1 and giant in uncapped.scores
+    assert learner.unwritable == 1 and learner.too_long == 2

@@ -110,6 +110,7 @@ class GeneratorProposer:
             "train_steps": self.learner.steps,
             "replay_size": len(self.learner),
             "too_long": self.learner.too_long,
+            "unwritable": self.learner.unwritable,
             "last_loss": self.learner.last_stats.get("loss"),
         }
 
