@@ -127,9 +127,9 @@ class GeneratorLearner:
         ids = self.agent.vocab.encode(key)
         if ids is None:
             return
-        if len(ids) - 2 > self._writable:
+        if len(ids) - 2 > self._writable:  # ids carry bos and eos
             self.unwritable += 1
-        if self.config.max_tokens is not None and len(ids) - 2 > self.config.max_tokens:
+        if not self._fits(ids):
             self.too_long += 1
             return
         s = self._train_score(key, float(score))
@@ -141,6 +141,11 @@ class GeneratorLearner:
             del self.scores[dropped]
         bisect.insort(self._order, item)
         self.scores[key] = s
+
+    def _fits(self, ids: list[int]) -> bool:
+        """Whether an encoded string (bos and eos included) is within ``max_tokens`` (always, without a cap)."""
+        cap = self.config.max_tokens
+        return cap is None or len(ids) - 2 <= cap
 
     def _draw(self, n: int) -> list[tuple[str, float]]:
         size = len(self._order)
@@ -163,7 +168,7 @@ class GeneratorLearner:
             ids = None
             if cfg.augment:
                 ids = self.agent.vocab.encode(randomize_smiles(key, self.rng))
-                if ids is not None and cfg.max_tokens is not None and len(ids) - 2 > cfg.max_tokens:
+                if ids is not None and not self._fits(ids):
                     ids = None  # a random path longer than the cap: train on the canonical string instead
             ids = ids or self.agent.vocab.encode(key)
             if ids is not None:
